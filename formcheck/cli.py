@@ -1,0 +1,98 @@
+"""Command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error (README "Exit codes")."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from formcheck.errors import EXIT_OK, EXIT_USAGE, FormcheckError
+from formcheck.exercises.spec import EXERCISES
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's default prints the whole usage)
+        print(f"formcheck: {message} (see formcheck --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _exercise_arg(value: str) -> str:
+    if value not in EXERCISES:
+        raise argparse.ArgumentTypeError(f"unknown exercise '{value}'; choose one of: {', '.join(EXERCISES)}")
+    return value
+
+
+def _camera_arg(value: str):
+    return int(value) if value.isdigit() else value
+
+
+def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--exercise", "-e", type=_exercise_arg, required=required, metavar="NAME",
+                   help="one of: " + ", ".join(EXERCISES))
+    p.add_argument("--report", metavar="OUT.json", help="write the session report (JSON)")
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds (README 'Thresholds')")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+
+def main_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="formcheck", description="Webcam form checker for a home back-exercise programme. "
+                "Also: 'formcheck replay LOG --exercise NAME' rescores a landmark log.")
+    _add_scoring(p, required=False)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--video", metavar="PATH", help="score a recorded video file")
+    src.add_argument("--camera", type=_camera_arg, metavar="N",
+                     help="camera index (default 0); a video path here is played in real time as a stand-in camera")
+    p.add_argument("--headless", action="store_true", help="show no window")
+    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
+    p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
+    p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
+    p.add_argument("--list-exercises", action="store_true", help="list the exercises and exit")
+    return p
+
+
+def replay_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="formcheck replay", description="Rescore a landmark log without video or model.")
+    p.add_argument("log", metavar="LOG")
+    _add_scoring(p, required=True)
+    return p
+
+
+def print_summary(report: dict) -> None:
+    line = f"{report['exercise']}: {report['reps']} reps"
+    if report["reps_by_side"]:
+        line += " (left {left}, right {right})".format(**report["reps_by_side"])
+    good = sum(h["seconds"] for h in report["holds"])
+    if report["holds"]:
+        line += f", {len(report['holds'])} holds with {good:.1f} s of good form"
+    line += f", {len(report['warnings'])} warnings, person seen in {report['pose_detected_ratio']:.0%} of {report['frames']} frames"
+    print(line)
+    for w in report["warnings"]:
+        print(f"  {w['t_s']:7.1f} s  {w['code']}: {w['message']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "replay":
+            args = replay_parser().parse_args(argv[1:])
+            from formcheck.pipeline import replay
+            report = replay(args.log, args.exercise, args.report, args.config, quiet=args.quiet)
+        else:
+            args = main_parser().parse_args(argv)
+            if args.list_exercises:
+                from formcheck.exercises import load_spec
+                for name in EXERCISES:
+                    spec = load_spec(name)
+                    print(f"{name:18s} {spec.summary}")
+                return EXIT_OK
+            if args.exercise is None:
+                main_parser().error("--exercise is required")
+            from formcheck.pipeline import RunOptions, run
+            report = run(RunOptions(
+                exercise=args.exercise, video=args.video, camera=args.camera, headless=args.headless,
+                save_video=args.save_video, record=args.record, report=args.report, model=args.model,
+                config=args.config, quiet=args.quiet))
+        if not args.quiet:
+            print_summary(report)
+        return EXIT_OK
+    except FormcheckError as err:
+        print(f"formcheck: {err}", file=sys.stderr)
+        return err.exit_code

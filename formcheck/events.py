@@ -1,0 +1,53 @@
+"""What the exercise machine tells the sinks. Plain data, no behaviour."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RepCounted:
+    t: float
+    count: int                 # total reps so far
+    side: str | None = None    # "left"/"right" for sided exercises (bird-dog: the extended leg)
+
+
+@dataclass(frozen=True)
+class HoldEnded:
+    start_s: float
+    end_s: float
+    good_s: float              # seconds of the hold with good form (a broken hold pauses)
+    target_s: float
+
+    @property
+    def good_form(self) -> bool:
+        return self.good_s >= min(self.target_s, self.end_s - self.start_s) - 1e-6
+
+
+@dataclass(frozen=True)
+class FormWarning:
+    t: float
+    code: str
+    message: str
+    severity: str = "warning"  # "info" | "warning" | "danger"
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Set-up guidance shown instead of counting (turn sideways, move back, step into view)."""
+    t: float
+    code: str
+    message: str
+
+
+@dataclass
+class MachineState:
+    """What the overlay shows each frame."""
+    phase: str = "setup"
+    reps: int = 0
+    reps_by_side: dict[str, int] | None = None
+    hold_s: float = 0.0          # good-form seconds of the hold in progress
+    hold_target_s: float = 0.0
+    holding: bool = False
+    warning: FormWarning | None = None
+    guidance: Guidance | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,235 @@
+"""The one exercise machine every spec runs on.
+
+Per frame: guidance check (is the person there, whole, side-on?) -> derived signals -> positions
+with enter/exit hysteresis and a minimum dwell -> rep sequences -> holds (timed only while the form
+is good) -> warnings (sustained for `for_s`, rate-limited per code) -> events for the sinks.
+"""
+from __future__ import annotations
+
+import math
+
+from formcheck.events import FormWarning, Guidance, HoldEnded, MachineState, RepCounted
+from formcheck.exercises.spec import Spec
+from formcheck.features.extract import Features
+
+FEATURE_NAMES = (
+    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "thigh_incline",
+    "arm_elev_left", "arm_elev_right", "leg_elev_left", "leg_elev_right", "thigh_elev_left",
+    "thigh_elev_right", "hip_line", "head_height", "neck_lift", "shoulder_width", "hip_width",
+    "in_frame", "back_height", "spine_curve",
+)
+REP_VARIABLES = ("hold_s", "rep_s")
+NAN = math.nan
+
+GUIDANCE = {
+    "step_into_view": "Step into view",
+    "move_back": "Move back: whole body in view",
+    "turn_sideways": "Turn sideways to the camera",
+}
+
+
+class ExerciseMachine:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        c = spec.common
+        self.repeat_s = c["warning_repeat_s"]
+        self.state = MachineState(reps_by_side={s: 0 for s in spec.sides} if spec.sides else None,
+                                  hold_target_s=spec.hold_target_s)
+        self._env = {**spec.thresholds, **c}
+        self._position: str | None = None           # current position (None = between positions)
+        self._candidate: tuple[str, float] | None = None  # position whose enter holds, since when
+        self._progress = [0] * len(spec.sequences)
+        self._last_t: float | None = None
+        self._lost_since: float | None = None
+        self._guidance_since: dict[str, float] = {}
+        self._warn_since: dict[str, float] = {}
+        self._warn_last: dict[str, float] = {}
+        self._warning_shown_until = 0.0
+        self._hold: dict | None = None
+        self._rep_start: float | None = None
+        self._rep_hold_s = 0.0
+        self._track: dict[str, list[float]] = {}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _positions_by_name(self):
+        return {p.name: p for p in self.spec.positions}
+
+    def _guidance(self, f: Features) -> str | None:
+        c = self.spec.common
+        if not f.detected:
+            if self._lost_since is None:
+                self._lost_since = f.t
+            return "step_into_view" if f.t - self._lost_since >= c["lost_s"] else None
+        self._lost_since = None
+        if f.get("in_frame") < c["in_frame_min"]:
+            return "move_back"
+        if f.get("shoulder_width") > c["front_view_width"] and f.get("hip_width") > c["front_view_width"]:
+            return "turn_sideways"
+        return None
+
+    # -- main ----------------------------------------------------------------------------------
+    def update(self, f: Features) -> tuple[MachineState, list]:
+        events: list = []
+        dt = 0.0 if self._last_t is None else max(0.0, f.t - self._last_t)
+        self._last_t = f.t
+        st = self.state
+        guidance = self._sustained_guidance(f)
+        if guidance:
+            if st.guidance is None or st.guidance.code != guidance:
+                st.guidance = Guidance(f.t, guidance, GUIDANCE[guidance])
+                events.append(st.guidance)
+            self._candidate = None
+            self._end_hold(f.t, events)
+            st.holding = False
+            return st, events
+        st.guidance = None
+
+        env = self._env
+        env.update(f.values)
+        for name in FEATURE_NAMES:
+            if name not in f.values:
+                env[name] = NAN
+        for name, expr in self.spec.signals.items():
+            env[name] = expr(env)
+        for name in self.spec.track:
+            if self._rep_start is not None:
+                v = env.get(name, NAN)
+                if v == v:
+                    lo_hi = self._track.setdefault(name, [v, v])
+                    lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
+
+        self._update_position(f.t, env, events)
+        active = self._update_warnings(f.t, env, events)
+        self._update_hold(f.t, dt, active, events)
+        st.phase = self._positions_by_name()[self._position].label if self._position else "moving"
+        if st.warning is not None and f.t > self._warning_shown_until:
+            st.warning = None
+        return st, events
+
+    def _sustained_guidance(self, f: Features) -> str | None:
+        g = self._guidance(f)
+        if g is None:
+            self._guidance_since.clear()
+            return None
+        since = self._guidance_since.setdefault(g, f.t)
+        if g == "step_into_view" or f.t - since >= self.spec.common["guidance_s"]:
+            return g
+        return self.state.guidance.code if self.state.guidance else None
+
+    def _update_position(self, t: float, env: dict, events: list) -> None:
+        positions = self._positions_by_name()
+        if self._position is not None and positions[self._position].exit(env) is True:
+            self._leave_position(t, events)
+        if self._position is not None:
+            return
+        entering = [p for p in self.spec.positions if p.enter(env) is True]
+        if not entering:
+            self._candidate = None
+            return
+        p = entering[0]
+        if self._candidate is None or self._candidate[0] != p.name:
+            self._candidate = (p.name, t)
+        if t - self._candidate[1] >= p.dwell_s:
+            self._candidate = None
+            self._enter_position(p.name, t, events)
+
+    def _enter_position(self, name: str, t: float, events: list) -> None:
+        self._position = name
+        if name in self.spec.holds:
+            self._hold = {"start": t, "good": 0.0, "name": name}
+        completed = None
+        for i, (seq, side) in enumerate(self.spec.sequences):
+            prog = self._progress[i]
+            if seq[prog] == name:
+                prog += 1
+            elif seq[0] == name:
+                prog = 1
+            else:
+                prog = 0
+            self._progress[i] = prog
+            if prog == len(seq) and completed is None:
+                completed = (i, seq, side)
+        if any(p == 1 for p in self._progress) and self._rep_start is None:
+            self._rep_start = t
+        if completed is not None:
+            self._count_rep(t, completed, events)
+
+    def _count_rep(self, t: float, completed, events: list) -> None:
+        _, seq, side = completed
+        st = self.state
+        st.reps += 1
+        if side is not None and st.reps_by_side is not None:
+            st.reps_by_side[side] += 1
+        events.append(RepCounted(t, st.reps, side))
+        rep_env = dict(self._env)
+        rep_env["hold_s"] = self._rep_hold_s
+        rep_env["rep_s"] = t - (self._rep_start if self._rep_start is not None else t)
+        for name in self.spec.track:
+            lo, hi = self._track.get(name, (NAN, NAN))
+            rep_env[f"{name}_range"] = hi - lo
+        for check in self.spec.rep_checks:
+            if check.when(rep_env) is True:
+                self._emit(t, check.code, check.cue, check.severity, events)
+        # Start the next rep: a sequence that ends where it starts (rest, top, rest) chains.
+        name = seq[-1]
+        for i, (s, _) in enumerate(self.spec.sequences):
+            self._progress[i] = 1 if (s[0] == name and s[-1] == s[0]) else 0
+        self._rep_start = t if any(self._progress) else None
+        self._rep_hold_s = 0.0
+        self._track.clear()
+
+    def _leave_position(self, t: float, events: list) -> None:
+        self._end_hold(t, events)
+        self._position = None
+
+    def _end_hold(self, t: float, events: list) -> None:
+        h = self._hold
+        if h is None:
+            return
+        self._hold = None
+        if t > h["start"]:
+            events.append(HoldEnded(h["start"], t, h["good"], self.spec.hold_target_s))
+            self._rep_hold_s += h["good"]
+        self.state.hold_s = 0.0
+        self.state.holding = False
+
+    def _update_hold(self, t: float, dt: float, active_rules: list, events: list) -> None:
+        h = self._hold
+        st = self.state
+        if h is None:
+            st.holding = False
+            return
+        broken = any(r.breaks_hold for r in active_rules)
+        if not broken:
+            h["good"] += dt
+        st.holding = not broken
+        st.hold_s = h["good"]
+
+    def _update_warnings(self, t: float, env: dict, events: list) -> list:
+        active = []
+        for rule in self.spec.warnings:
+            applies = (not rule.during) or (self._position in rule.during)
+            if applies and rule.when(env) is True:
+                since = self._warn_since.setdefault(rule.code, t)
+                if t - since >= rule.for_s:
+                    active.append(rule)
+                    self._emit(t, rule.code, rule.cue, rule.severity, events)
+            else:
+                self._warn_since.pop(rule.code, None)
+        return active
+
+    def _emit(self, t: float, code: str, cue: str, severity: str, events: list) -> None:
+        last = self._warn_last.get(code)
+        if last is not None and t - last < self.repeat_s:
+            return
+        self._warn_last[code] = t
+        w = FormWarning(t, code, cue, severity)
+        self.state.warning = w
+        self._warning_shown_until = t + self.spec.common["warning_show_s"]
+        events.append(w)
+
+    def finish(self, t: float) -> list:
+        """End of session: close an open hold."""
+        events: list = []
+        self._end_hold(t, events)
+        return events

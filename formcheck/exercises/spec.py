@@ -1,0 +1,247 @@
+"""Exercise specs: one TOML file per exercise (specs/NAME.toml) plus specs/common.toml.
+
+A spec declares, with no code:
+  [thresholds]   named numbers (degrees, torso lengths, seconds) the expressions use;
+                 `--config FILE` may override any of them, and only them.
+  [signals]      derived signals: name = expression over feature names and thresholds.
+  [[position]]   named positions, each entered when `enter` holds for `dwell_s` and left when
+                 `exit` holds (enter/exit thresholds differ: hysteresis).
+  [rep]          sequences of positions that make one rep, which positions are holds and
+                 which signals' ranges over a rep the rep checks may use.
+  [[warning]]    per-frame form rules: code, condition, positions it applies in, duration, cue.
+  [[rep_check]]  rules checked once per finished rep (e.g. no pause at the top).
+`sides = ["left", "right"]` expands every `{side}`/`{other}` in names and expressions, so a sided
+exercise (bird-dog) is written once.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from formcheck.errors import UsageError
+from formcheck.exercises.expr import Expr
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-cow", "glute-bridge")
+SEVERITIES = ("info", "warning", "danger")
+
+TOP_KEYS = {"name", "title", "summary", "sides", "uses_spine", "thresholds", "signals", "position",
+            "rep", "warning", "rep_check", "target"}
+POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
+REP_KEYS = {"sequences", "holds", "hold_target_s", "track", "side_of"}
+WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
+REP_CHECK_KEYS = {"code", "when", "cue", "severity"}
+TARGET_KEYS = {"reps", "reps_per_side", "hold_s"}
+
+
+@dataclass
+class Position:
+    name: str
+    enter: Expr
+    exit: Expr
+    dwell_s: float
+    label: str
+    side: str | None = None
+
+
+@dataclass
+class WarningRule:
+    code: str
+    when: Expr
+    during: tuple[str, ...]
+    for_s: float
+    cue: str
+    severity: str
+    breaks_hold: bool
+
+
+@dataclass
+class RepCheck:
+    code: str
+    when: Expr
+    cue: str
+    severity: str
+
+
+@dataclass
+class Spec:
+    name: str
+    title: str
+    summary: str
+    sides: tuple[str, ...]
+    uses_spine: bool
+    thresholds: dict[str, float]
+    signals: dict[str, Expr]
+    positions: list[Position]
+    sequences: list[tuple[tuple[str, ...], str | None]]   # (positions in order, side)
+    holds: tuple[str, ...]
+    hold_target_s: float
+    track: tuple[str, ...]
+    warnings: list[WarningRule]
+    rep_checks: list[RepCheck]
+    target: dict[str, float] = field(default_factory=dict)
+    common: dict[str, float] = field(default_factory=dict)
+
+
+def _read_toml(path, label: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"{label}: not valid TOML ({err})") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {label}: {err.strerror}") from None
+
+
+def _check_keys(table: dict, allowed: set, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise UsageError(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _number(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _builtin(name: str) -> dict:
+    res = resources.files("formcheck.exercises").joinpath("specs", f"{name}.toml")
+    with resources.as_file(res) as p:
+        return _read_toml(p, f"{name}.toml")
+
+
+def common_thresholds() -> dict[str, float]:
+    raw = _builtin("common")
+    _check_keys(raw, {"thresholds"}, "common.toml")
+    return {k: _number(v, f"common.toml: thresholds.{k}") for k, v in raw["thresholds"].items()}
+
+
+def apply_overrides(name: str, thresholds: dict, common: dict, config_path) -> None:
+    """`--config FILE`: a TOML with [thresholds] (this exercise's) and/or [common] tables."""
+    raw = _read_toml(config_path, str(config_path))
+    _check_keys(raw, {"thresholds", "common"}, str(config_path))
+    for table, target in (("thresholds", thresholds), ("common", common)):
+        for key, value in raw.get(table, {}).items():
+            where = f"{config_path}: {table}.{key}"
+            if key not in target:
+                raise UsageError(f"{where}: unknown threshold for {name} (known: {', '.join(sorted(target))})")
+            number = _number(value, where)
+            if number < 0 and not key.endswith("_deg"):
+                raise UsageError(f"{where}: must not be negative, got {value!r}")
+            target[key] = number
+
+
+def load_spec(name: str, config_path: str | Path | None = None) -> Spec:
+    if name not in EXERCISES:
+        raise UsageError(f"unknown exercise '{name}'; choose one of: {', '.join(EXERCISES)}")
+    raw = _builtin(name)
+    return build_spec(raw, f"{name}.toml", config_path)
+
+
+def build_spec(raw: dict, where: str, config_path=None) -> Spec:
+    _check_keys(raw, TOP_KEYS, where)
+    name = raw["name"]
+    thresholds = {k: _number(v, f"{where}: thresholds.{k}") for k, v in raw.get("thresholds", {}).items()}
+    common = common_thresholds()
+    if config_path is not None:
+        apply_overrides(name, thresholds, common, config_path)
+    sides = tuple(raw.get("sides", ()))
+    expand_sides = sides or (None,)
+
+    def sub(text: str, side):
+        if side is None:
+            return text
+        other = sides[1 - sides.index(side)]
+        return text.replace("{side}", side).replace("{other}", other)
+
+    signals: dict[str, Expr] = {}
+    for sig_name, source in raw.get("signals", {}).items():
+        for side in (expand_sides if "{side}" in sig_name else (None,)):
+            n = sub(sig_name, side)
+            signals[n] = Expr(sub(source, side), f"{where}: signals.{n}")
+
+    positions: list[Position] = []
+    for i, p in enumerate(raw.get("position", [])):
+        _check_keys(p, POSITION_KEYS, f"{where}: position[{i}]")
+        for side in (expand_sides if "{side}" in p["name"] else (None,)):
+            pname = sub(p["name"], side)
+            positions.append(Position(
+                name=pname,
+                enter=Expr(sub(p["enter"], side), f"{where}: position {pname}.enter"),
+                exit=Expr(sub(p["exit"], side), f"{where}: position {pname}.exit"),
+                dwell_s=_number(p.get("dwell_s", common["dwell_s"]), f"{where}: position {pname}.dwell_s"),
+                label=sub(p.get("label", pname), side), side=side))
+    names = {p.name for p in positions}
+
+    rep = raw.get("rep", {})
+    _check_keys(rep, REP_KEYS, f"{where}: rep")
+    sequences = []
+    for seq in rep.get("sequences", []):
+        for side in (expand_sides if any("{side}" in s for s in seq) else (None,)):
+            expanded = tuple(sub(s, side) for s in seq)
+            for s in expanded:
+                if s not in names:
+                    raise UsageError(f"{where}: rep sequence names unknown position '{s}'")
+            sequences.append((expanded, side))
+    holds = tuple(h2 for h in rep.get("holds", []) for h2 in
+                  ((sub(h, s) for s in expand_sides) if "{side}" in h else (h,)))
+    hold_target = rep.get("hold_target_s", 0.0)
+    hold_target_s = thresholds[hold_target] if isinstance(hold_target, str) else _number(hold_target, f"{where}: rep.hold_target_s")
+
+    warnings = []
+    for i, w in enumerate(raw.get("warning", [])):
+        _check_keys(w, WARNING_KEYS, f"{where}: warning[{i}]")
+        sev = w.get("severity", "warning")
+        if sev not in SEVERITIES:
+            raise UsageError(f"{where}: warning {w.get('code')}: severity must be one of {SEVERITIES}")
+        sided = "{side}" in w["when"] or any("{side}" in d for d in w.get("during", []))
+        for side in (expand_sides if sided else (None,)):
+            during = tuple(sub(d, side) for d in w.get("during", []))
+            for d in during:
+                if d not in names:
+                    raise UsageError(f"{where}: warning {w['code']} names unknown position '{d}'")
+            warnings.append(WarningRule(
+                code=w["code"], when=Expr(sub(w["when"], side), f"{where}: warning {w['code']}"),
+                during=during,
+                for_s=_number(w.get("for_s", common["warning_for_s"]), f"{where}: warning {w['code']}.for_s"),
+                cue=w["cue"], severity=sev, breaks_hold=bool(w.get("breaks_hold", True))))
+    rep_checks = []
+    for i, c in enumerate(raw.get("rep_check", [])):
+        _check_keys(c, REP_CHECK_KEYS, f"{where}: rep_check[{i}]")
+        rep_checks.append(RepCheck(code=c["code"], when=Expr(c["when"], f"{where}: rep_check {c['code']}"),
+                                   cue=c["cue"], severity=c.get("severity", "warning")))
+    target = raw.get("target", {})
+    _check_keys(target, TARGET_KEYS, f"{where}: target")
+
+    spec = Spec(name=name, title=raw.get("title", name), summary=raw.get("summary", ""), sides=sides,
+                uses_spine=bool(raw.get("uses_spine", False)), thresholds=thresholds, signals=signals,
+                positions=positions, sequences=sequences, holds=holds, hold_target_s=hold_target_s,
+                track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
+                target=dict(target), common=common)
+    _check_names(spec, where)
+    return spec
+
+
+def _check_names(spec: Spec, where: str) -> None:
+    """Every name an expression uses must be a feature, signal, threshold or rep variable."""
+    from formcheck.exercises.engine import FEATURE_NAMES, REP_VARIABLES
+
+    known = set(FEATURE_NAMES) | set(spec.signals) | set(spec.thresholds) | set(spec.common)
+    rep_known = known | set(REP_VARIABLES) | {f"{t}_range" for t in spec.track}
+    exprs = [(f"signal {n}", e, known) for n, e in spec.signals.items()]
+    exprs += [(f"position {p.name}", e, known) for p in spec.positions for e in (p.enter, p.exit)]
+    exprs += [(f"warning {w.code}", w.when, known) for w in spec.warnings]
+    exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
+    for label, expr, allowed in exprs:
+        unknown = expr.names - allowed
+        if unknown:
+            raise UsageError(f"{where}: {label} uses unknown name(s) {', '.join(sorted(unknown))}")

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.features.spine import back_contour
+from formcheck.pose.types import PoseFrame
+
+NAN = float("nan")
+SIDE_IDX = {  # shoulder, elbow, wrist, hip, knee, ankle, ear
+    "left": (11, 13, 15, 23, 25, 27, 7),
+    "right": (12, 14, 16, 24, 26, 28, 8),
+}
+# Landmarks that must be in the picture for the body to count as "in frame" (shoulders..ankles).
+BODY = (11, 12, 23, 24, 25, 26, 27, 28)
+MIN_VISIBILITY = 0.5
+
+
+@dataclass
+class Features:
+    """Named signals of one frame. Angles in degrees, lengths in torso lengths; NaN = not measurable."""
+
+    t: float
+    detected: bool
+    side: str | None = None              # body side nearest the camera, which drives the angles
+    values: dict[str, float] = field(default_factory=dict)
+
+    def get(self, name: str) -> float:
+        return self.values.get(name, NAN)
+
+
+def _angle(a, b, c) -> float:
+    """Angle ABC in degrees."""
+    v1, v2 = a - b, c - b
+    n = math.hypot(*v1) * math.hypot(*v2)
+    if n < 1e-9:
+        return NAN
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(v1 @ v2) / n))))
+
+
+def _elevation(frm, to) -> float:
+    """Angle of the segment frm->to above the horizontal (image up = positive), whichever way it points."""
+    dx, dy = to[0] - frm[0], to[1] - frm[1]
+    if abs(dx) + abs(dy) < 1e-9:
+        return NAN
+    return math.degrees(math.atan2(-dy, abs(dx)))
+
+
+class FeatureExtractor:
+    """Turns smoothed landmarks (+ silhouette) into `Features`.
+
+    The near side is chosen from MediaPipe's depth (z) with a margin, so it does not flip on noise;
+    `with_spine` adds the silhouette's back contour (costs ~0.1 ms; only exercises that use it ask)."""
+
+    def __init__(self, with_spine: bool = True, side_margin: float = 0.03):
+        self.with_spine = with_spine
+        self.side_margin = side_margin
+        self._side: str | None = None
+
+    def _near_side(self, lm: np.ndarray) -> str:
+        zl = float(np.nanmean(lm[[11, 23, 25], 2]))
+        zr = float(np.nanmean(lm[[12, 24, 26], 2]))
+        if not (math.isfinite(zl) and math.isfinite(zr)):
+            return self._side or "left"
+        if self._side is None:
+            self._side = "left" if zl <= zr else "right"
+        elif self._side == "left" and zr < zl - self.side_margin:
+            self._side = "right"
+        elif self._side == "right" and zl < zr - self.side_margin:
+            self._side = "left"
+        return self._side
+
+    def __call__(self, frame: PoseFrame, smoothed: np.ndarray | None) -> Features:
+        if smoothed is None:
+            return Features(frame.t, detected=False)
+        lm = smoothed
+        p = lm[:, :2] * (frame.width, frame.height)     # pixels: angles are true to the picture
+        vis = np.minimum(lm[:, 3], np.where(lm[:, 4] > 0, lm[:, 4], 1.0))
+        side = self._near_side(lm)
+        s, e, w, h, k, a, ear = SIDE_IDX[side]
+        v: dict[str, float] = {}
+
+        def ok(*idx) -> bool:
+            return bool(np.all(vis[list(idx)] >= MIN_VISIBILITY))
+
+        torso = float(np.hypot(*(p[s] - p[h])))
+        mid_sh, mid_hip = (p[11] + p[12]) / 2, (p[23] + p[24]) / 2
+        torso_mid = float(np.hypot(*(mid_sh - mid_hip)))
+        if torso < 1e-6:
+            return Features(frame.t, detected=True, side=side)
+        v["torso_px"] = torso
+        v["hip_angle"] = _angle(p[s], p[h], p[k]) if ok(s, h, k) else NAN
+        v["knee_angle"] = _angle(p[h], p[k], p[a]) if ok(h, k, a) else NAN
+        v["elbow_angle"] = _angle(p[s], p[e], p[w]) if ok(s, e, w) else NAN
+        v["trunk_incline"] = _elevation(p[h], p[s]) if ok(s, h) else NAN  # + = shoulders above hips
+        v["thigh_incline"] = _elevation(p[h], p[k]) if ok(h, k) else NAN  # + = knees above hips
+        for name, (ls, le, lw, lh, lk, la, _) in SIDE_IDX.items():
+            v[f"arm_elev_{name}"] = _elevation(p[ls], p[lw]) if ok(ls, lw) else NAN
+            v[f"leg_elev_{name}"] = _elevation(p[lh], p[la]) if ok(lh, la) else NAN
+            v[f"thigh_elev_{name}"] = _elevation(p[lh], p[lk]) if ok(lh, lk) else NAN
+        # Hip height relative to the shoulder-knee line (positive = hips higher in the picture).
+        if ok(s, h, k):
+            d = p[k] - p[s]
+            n = float(np.hypot(*d))
+            if n > 1e-6:
+                cross = (d[0] * (p[h][1] - p[s][1]) - d[1] * (p[h][0] - p[s][0])) / n
+                # cross > 0 means the hip lies to the right of s->k; convert to "above" in the picture
+                v["hip_line"] = float(-cross / torso) if d[0] >= 0 else float(cross / torso)
+        v["head_height"] = float((p[s][1] - p[0][1]) / torso) if ok(s, 0) else NAN
+        if ok(s, h, ear):
+            v["neck_lift"] = _elevation(p[s], p[ear]) - _elevation(p[h], p[s])
+        v["shoulder_width"] = float(np.hypot(*(p[11] - p[12])) / max(torso_mid, 1e-6))
+        v["hip_width"] = float(np.hypot(*(p[23] - p[24])) / max(torso_mid, 1e-6))
+        inside = (lm[BODY, 0] > -0.02) & (lm[BODY, 0] < 1.02) & (lm[BODY, 1] > -0.02) & (lm[BODY, 1] < 1.02)
+        present = lm[BODY, 4] >= 0.5
+        v["in_frame"] = float(np.mean(inside & present))
+        if self.with_spine and frame.mask is not None:
+            contour = back_contour(frame.mask, lm[s, :2], lm[h, :2])
+            if contour is not None:
+                v["back_height"], v["spine_curve"] = contour
+        return Features(frame.t, detected=True, side=side, values=v)

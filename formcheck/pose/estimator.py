@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcheck.errors import FormcheckError
+from formcheck.pose.types import PoseFrame
+
+DEFAULT_MODEL = "pose_landmarker_full.task"
+# sha256 of the model that tools/build_pose_model.py builds (models/README.md).
+KNOWN_MODELS = {
+    "9208e4c97ab34d61bcb1a1c3ac797b66e9676cb9f932357f22f50a8dd97834c8": "pose_landmarker_full (built)",
+}
+# The silhouette is kept at this width (height by aspect): enough for the back's outline
+# (a torso spans ~40 px) and small enough to log every frame (~1 KB packed).
+MASK_WIDTH = 128
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("formcheck.models").joinpath(DEFAULT_MODEL)))
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_model(path: str | os.PathLike | None) -> Path:
+    """Resolve the model path and check it. The bundled model must match its recorded sha256;
+    a user-supplied --model (e.g. Google's lite/heavy .task) must be a readable .task bundle."""
+    if path is None:
+        p = default_model_path()
+        if not p.is_file():
+            raise FormcheckError(f"bundled pose model missing: {p} (rebuild: python tools/build_pose_model.py)")
+        digest = sha256_of(p)
+        if digest not in KNOWN_MODELS:
+            raise FormcheckError(
+                f"pose model {p} is damaged or changed (sha256 {digest[:12]}… not the recorded one); "
+                "rebuild it with python tools/build_pose_model.py")
+        return p
+    p = Path(path)
+    if not p.is_file():
+        raise FormcheckError(f"model not found: {p}")
+    with open(p, "rb") as f:
+        if f.read(2) != b"PK":
+            raise FormcheckError(f"{p} is not a MediaPipe .task model bundle")
+    return p
+
+
+def mask_shape(width: int, height: int) -> tuple[int, int]:
+    return max(1, round(MASK_WIDTH * height / max(width, 1))), MASK_WIDTH
+
+
+class PoseEstimator:
+    """Thin wrapper on MediaPipe's PoseLandmarker in VIDEO mode. Use it as a context manager.
+
+    VIDEO mode serves both files and the live camera: the camera source already hands over only
+    the newest frame, so a synchronous call per frame never queues up latency, and timestamps
+    from the source are monotonically increasing as VIDEO mode requires."""
+
+    def __init__(self, model: str | os.PathLike | None = None, with_mask: bool = True, num_poses: int = 1):
+        self.model_path = check_model(model)
+        self.with_mask = with_mask
+        self.num_poses = num_poses
+        self._landmarker = None
+        self._last_ms = -1
+
+    def __enter__(self) -> "PoseEstimator":
+        os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ INFO chatter off the terminal
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=self.num_poses,
+            output_segmentation_masks=self.with_mask,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as err:
+            raise FormcheckError(f"cannot load pose model {self.model_path}: {str(err).splitlines()[0]}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def estimate(self, index: int, t: float, image_bgr: np.ndarray) -> PoseFrame:
+        import mediapipe as mp
+
+        h, w = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # strictly increasing, as VIDEO mode needs
+        self._last_ms = ms
+        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
+        frame = PoseFrame(index=index, t=t, width=w, height=h)
+        if not result.pose_landmarks:
+            return frame
+        frame.landmarks = np.array(
+            [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in result.pose_landmarks[0]],
+            dtype=np.float32)
+        frame.world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
+        if self.with_mask and result.segmentation_masks:
+            full = result.segmentation_masks[0].numpy_view()
+            mh, mw = mask_shape(w, h)
+            small = cv2.resize(full.reshape(full.shape[0], full.shape[1]), (mw, mh), interpolation=cv2.INTER_AREA)
+            frame.mask = small > 0.5
+        return frame

@@ -1,0 +1,1 @@
+"""Sinks: where a frame's results go (overlay, video file, landmark log, report). One method each."""

@@ -1,0 +1,88 @@
+"""The JSON session report (its keys are a contract other tools rely on; see README)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from formcheck.events import FormWarning, Guidance, HoldEnded, RepCounted
+from formcheck.errors import FormcheckError
+
+
+class ReportBuilder:
+    def __init__(self, exercise: str, source: str, sides: tuple[str, ...]):
+        self.exercise = exercise
+        self.source = source
+        self.sides = sides
+        self.frames = 0
+        self.detected = 0
+        self.first_t: float | None = None
+        self.last_t = 0.0
+        self.fps = 0.0
+        self.reps = 0
+        self.reps_by_side = {s: 0 for s in sides} if sides else None
+        self.holds: list[dict] = []
+        self.warnings: list[dict] = []
+        self.guidance: list[dict] = []
+        self.notes: list[str] = []
+
+    def frame(self, t: float, detected: bool) -> None:
+        self.frames += 1
+        self.detected += bool(detected)
+        if self.first_t is None:
+            self.first_t = t
+        self.last_t = t
+
+    def event(self, e) -> None:
+        if isinstance(e, RepCounted):
+            self.reps = e.count
+            if e.side and self.reps_by_side is not None:
+                self.reps_by_side[e.side] += 1
+        elif isinstance(e, HoldEnded):
+            self.holds.append({"start_s": round(e.start_s, 3), "end_s": round(e.end_s, 3),
+                               "seconds": round(e.good_s, 2), "good_form": e.good_form})
+        elif isinstance(e, FormWarning):
+            self.warnings.append({"t_s": round(e.t, 3), "code": e.code, "message": e.message,
+                                  "severity": e.severity})
+        elif isinstance(e, Guidance):
+            self.guidance.append({"t_s": round(e.t, 3), "code": e.code, "message": e.message})
+
+    def to_dict(self) -> dict:
+        frame_s = 1.0 / self.fps if self.fps > 0 else 0.0
+        duration = (self.last_t - (self.first_t or 0.0) + frame_s) if self.frames else 0.0
+        return {
+            "exercise": self.exercise,
+            "source": self.source,
+            "frames": self.frames,
+            "duration_s": round(duration, 3),
+            "reps": self.reps,
+            "reps_by_side": dict(self.reps_by_side) if self.reps_by_side is not None else None,
+            "holds": self.holds,
+            "warnings": self.warnings,
+            "pose_detected_ratio": round(self.detected / self.frames, 4) if self.frames else 0.0,
+            "guidance": self.guidance,
+            "notes": self.notes,
+        }
+
+
+def check_writable(path: str | os.PathLike, what: str) -> Path:
+    """Fail before the session starts, not after it, if `path` cannot be written."""
+    p = Path(path)
+    if p.is_dir():
+        raise FormcheckError(f"cannot write {what} {p}: it is a folder")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise FormcheckError(f"cannot write {what} {p}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise FormcheckError(f"cannot write {what} {p}: permission denied")
+    return p
+
+
+def write_json_report(path: str | os.PathLike, report: dict) -> None:
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+        os.replace(tmp, p)
+    except OSError as err:
+        raise FormcheckError(f"cannot write report {p}: {err.strerror}") from None

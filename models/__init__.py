@@ -1,0 +1,1 @@
+"""Pose model bundle (see models/README.md). Installed as the package formcheck.models."""
