@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -55,6 +57,28 @@ def check_model(path: str | os.PathLike | None) -> Path:
     return p
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """MediaPipe's C++ side prints start-up chatter (XNNPACK, feedback manager, projection notes)
+    straight to file descriptor 2 at creation and on the first frames; hide it there only.
+    Python exceptions are unaffected: their messages travel in the exception, not on fd 2."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 def mask_shape(width: int, height: int) -> tuple[int, int]:
     return max(1, round(MASK_WIDTH * height / max(width, 1))), MASK_WIDTH
 
@@ -72,9 +96,9 @@ class PoseEstimator:
         self.num_poses = num_poses
         self._landmarker = None
         self._last_ms = -1
+        self._warmed = False
 
     def __enter__(self) -> "PoseEstimator":
-        os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ INFO chatter off the terminal
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.PoseLandmarkerOptions(
@@ -84,7 +108,8 @@ class PoseEstimator:
             output_segmentation_masks=self.with_mask,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as err:
             raise FormcheckError(f"cannot load pose model {self.model_path}: {str(err).splitlines()[0]}") from None
         return self
@@ -104,7 +129,13 @@ class PoseEstimator:
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # strictly increasing, as VIDEO mode needs
         self._last_ms = ms
-        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._warmed:
+            result = self._landmarker.detect_for_video(image, ms)
+        else:  # the first calls print the rest of the native start-up chatter
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ms)
+            self._warmed = index >= 2 or t > 0.2
         frame = PoseFrame(index=index, t=t, width=w, height=h)
         if not result.pose_landmarks:
             return frame
