@@ -42,7 +42,7 @@ class ExerciseMachine:
         self._last_t: float | None = None
         self._lost_since: float | None = None
         self._guidance_since: dict[str, float] = {}
-        self._warn_since: dict[str, float] = {}
+        self._warn_since: dict[int, float] = {}
         self._warn_last: dict[str, float] = {}
         self._warning_shown_until = 0.0
         self._hold: dict | None = None
@@ -91,16 +91,17 @@ class ExerciseMachine:
                 env[name] = NAN
         for name, expr in self.spec.signals.items():
             env[name] = expr(env)
-        for name in self.spec.track:
-            if self._rep_start is not None:
-                v = env.get(name, NAN)
-                if v == v:
-                    lo_hi = self._track.setdefault(name, [v, v])
-                    lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
+        for name in self.spec.track:  # running range over the rep in progress: {name}_range
+            v = env.get(name, NAN)
+            if self._rep_start is not None and v == v:
+                lo_hi = self._track.setdefault(name, [v, v])
+                lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
+            lo_hi = self._track.get(name)
+            env[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
 
         self._update_position(f.t, env, events)
         active = self._update_warnings(f.t, env, events)
-        self._update_hold(f.t, dt, active, events)
+        self._update_hold(f.t, dt, active, env)
         st.phase = self._positions_by_name()[self._position].label if self._position else "moving"
         if st.warning is not None and f.t > self._warning_shown_until:
             st.warning = None
@@ -193,13 +194,17 @@ class ExerciseMachine:
         self.state.hold_s = 0.0
         self.state.holding = False
 
-    def _update_hold(self, t: float, dt: float, active_rules: list, events: list) -> None:
+    def _update_hold(self, t: float, dt: float, active_rules: list, env: dict) -> None:
+        """A hold is timed only while the form is good: no hold-breaking warning is active and the
+        spec's `hold_while` (e.g. hips still at the line) is true. A broken hold pauses."""
         h = self._hold
         st = self.state
         if h is None:
             st.holding = False
             return
         broken = any(r.breaks_hold for r in active_rules)
+        if self.spec.hold_while is not None and self.spec.hold_while(env) is not True:
+            broken = True
         if not broken:
             h["good"] += dt
         st.holding = not broken
@@ -207,15 +212,15 @@ class ExerciseMachine:
 
     def _update_warnings(self, t: float, env: dict, events: list) -> list:
         active = []
-        for rule in self.spec.warnings:
+        for i, rule in enumerate(self.spec.warnings):  # by index: sided rules share a code
             applies = (not rule.during) or (self._position in rule.during)
             if applies and rule.when(env) is True:
-                since = self._warn_since.setdefault(rule.code, t)
+                since = self._warn_since.setdefault(i, t)
                 if t - since >= rule.for_s:
                     active.append(rule)
                     self._emit(t, rule.code, rule.cue, rule.severity, events)
             else:
-                self._warn_since.pop(rule.code, None)
+                self._warn_since.pop(i, None)
         return active
 
     def _emit(self, t: float, code: str, cue: str, severity: str, events: list) -> None:

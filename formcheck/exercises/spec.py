@@ -34,7 +34,7 @@ SEVERITIES = ("info", "warning", "danger")
 TOP_KEYS = {"name", "title", "summary", "sides", "uses_spine", "thresholds", "signals", "position",
             "rep", "warning", "rep_check", "target"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
-REP_KEYS = {"sequences", "holds", "hold_target_s", "track", "side_of"}
+REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "track"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
 REP_CHECK_KEYS = {"code", "when", "cue", "severity"}
 TARGET_KEYS = {"reps", "reps_per_side", "hold_s"}
@@ -82,6 +82,7 @@ class Spec:
     sequences: list[tuple[tuple[str, ...], str | None]]   # (positions in order, side)
     holds: tuple[str, ...]
     hold_target_s: float
+    hold_while: Expr | None
     track: tuple[str, ...]
     warnings: list[WarningRule]
     rep_checks: list[RepCheck]
@@ -225,6 +226,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     spec = Spec(name=name, title=raw.get("title", name), summary=raw.get("summary", ""), sides=sides,
                 uses_spine=bool(raw.get("uses_spine", False)), thresholds=thresholds, signals=signals,
                 positions=positions, sequences=sequences, holds=holds, hold_target_s=hold_target_s,
+                hold_while=Expr(rep["hold_while"], f"{where}: rep.hold_while") if "hold_while" in rep else None,
                 track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
                 target=dict(target), common=common)
     _check_names(spec, where)
@@ -236,10 +238,12 @@ def _check_names(spec: Spec, where: str) -> None:
     from formcheck.exercises.engine import FEATURE_NAMES, REP_VARIABLES
 
     known = set(FEATURE_NAMES) | set(spec.signals) | set(spec.thresholds) | set(spec.common)
-    rep_known = known | set(REP_VARIABLES) | {f"{t}_range" for t in spec.track}
+    known |= {f"{t}_range" for t in spec.track}
+    rep_known = known | set(REP_VARIABLES)
     exprs = [(f"signal {n}", e, known) for n, e in spec.signals.items()]
     exprs += [(f"position {p.name}", e, known) for p in spec.positions for e in (p.enter, p.exit)]
     exprs += [(f"warning {w.code}", w.when, known) for w in spec.warnings]
+    exprs += [("rep.hold_while", spec.hold_while, known)] if spec.hold_while else []
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
     for label, expr, allowed in exprs:
         unknown = expr.names - allowed

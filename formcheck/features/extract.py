@@ -100,14 +100,16 @@ class FeatureExtractor:
             v[f"arm_elev_{name}"] = _elevation(p[ls], p[lw]) if ok(ls, lw) else NAN
             v[f"leg_elev_{name}"] = _elevation(p[lh], p[la]) if ok(lh, la) else NAN
             v[f"thigh_elev_{name}"] = _elevation(p[lh], p[lk]) if ok(lh, lk) else NAN
-        # Hip height relative to the shoulder-knee line (positive = hips higher in the picture).
+        # Hip height relative to the shoulder-knee line, in torso lengths, positive = hips higher
+        # in the picture than the line (a bridge pushed too high), negative = below it (sagging).
         if ok(s, h, k):
             d = p[k] - p[s]
             n = float(np.hypot(*d))
             if n > 1e-6:
-                cross = (d[0] * (p[h][1] - p[s][1]) - d[1] * (p[h][0] - p[s][0])) / n
-                # cross > 0 means the hip lies to the right of s->k; convert to "above" in the picture
-                v["hip_line"] = float(-cross / torso) if d[0] >= 0 else float(cross / torso)
+                normal = np.array([-d[1], d[0]]) / n
+                if normal[1] > 0:
+                    normal = -normal  # point it up the picture
+                v["hip_line"] = float((p[h] - p[s]) @ normal / torso)
         v["head_height"] = float((p[s][1] - p[0][1]) / torso) if ok(s, 0) else NAN
         if ok(s, h, ear):
             v["neck_lift"] = _elevation(p[s], p[ear]) - _elevation(p[h], p[s])

@@ -60,12 +60,20 @@ class Script:
         return self.move(seconds, self.pose)
 
     def rep(self, out: Pose, hold_s: float, move_s: float = 1.2, side: str | None = None,
-            fault: str | None = None, rest_s: float = 1.0, **extra) -> "Script":
+            fault: str | None = None, rest_s: float = 1.0, fault_pose: Pose | None = None,
+            fault_after_s: float = 0.0, **extra) -> "Script":
+        """Move out, hold, move back. With `fault_pose`, the hold drifts into it after `fault_after_s`."""
         rest = self.pose
         start = self.now
         self.move(move_s, out)
         hold_start = self.now
-        self.hold(hold_s)
+        if fault_pose is not None:
+            self.hold(fault_after_s)
+            fault_start = self.now + 0.3
+            self.move(0.6, fault_pose)
+            self.hold(hold_s - fault_after_s - 0.6)
+        else:
+            self.hold(hold_s)
         hold_end = self.now
         self.move(move_s, rest)
         # Hold times as the real clips' labels define them: the movement within 80 % of its peak
@@ -75,7 +83,8 @@ class Script:
                "hold_start_s": round(hold_start - edge, 2), "hold_end_s": round(hold_end + edge, 2), **extra}
         self.reps.append(rep)
         if fault:
-            self.faults.append({"start_s": round(hold_start - move_s * 0.3, 2), "end_s": round(hold_end, 2),
+            begin = fault_start if fault_pose is not None else hold_start - move_s * 0.3
+            self.faults.append({"start_s": round(begin, 2), "end_s": round(hold_end, 2),
                                 "kind": fault, "rep": len(self.reps)})
         self.hold(rest_s)
         return self
@@ -117,7 +126,8 @@ def bird_dog(name: str, fault: bool) -> Script:
         arm = "r" if leg == "left" else "l"
         lg = leg[0]
         high = fault and i == 2
-        out = replace(ALL_FOURS, **{f"{lg}_thigh": 150 if high else 178, f"{lg}_knee": 0, f"{lg}_foot": -80,
+        # thigh -182 / -210 (= 178 / 150 deg): the leg swings back, not forwards over the top
+        out = replace(ALL_FOURS, **{f"{lg}_thigh": -210 if high else -182, f"{lg}_knee": 0, f"{lg}_foot": -80,
                                     f"{arm}_arm": 2, f"{arm}_wrist": 0},
                       support=(f"{'r' if lg == 'l' else 'l'}_knee", f"{'l' if arm == 'r' else 'r'}_hand"))
         s.rep(out, hold_s=2.0, move_s=1.2, side=leg, fault="leg_too_high" if high else None,
@@ -186,10 +196,11 @@ def reverse_tabletop(name: str, fault: bool) -> Script:
     s.description = "reverse tabletop" + (" (scripted fault: hips sagging in the hold)" if fault else "")
     up = replace(SEATED, trunk=180, l_arm=-90, r_arm=-90, l_wrist=-90, r_wrist=-90, neck=-10,
                  support=("l_hand", "r_hand", "l_heel", "r_heel"))
-    sag = replace(up, trunk=195, l_thigh=-15, r_thigh=-15, l_knee=75, r_knee=75, l_arm=-95, r_arm=-95)
+    sag = replace(up, trunk=165, l_thigh=15, r_thigh=15, l_knee=105, r_knee=105, l_arm=-85, r_arm=-85)
     for i in range(4):
         bad = fault and i == 2
-        s.rep(sag if bad else up, hold_s=2.5, move_s=1.3, fault="hips_sagging" if bad else None)
+        s.rep(up, hold_s=3.5 if bad else 2.5, move_s=1.3, fault="hips_sagging" if bad else None,
+              fault_pose=sag if bad else None, fault_after_s=0.8)
     return s
 
 

@@ -1,0 +1,44 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+SHARED = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared"))
+REAL = SHARED / "clips" / "real"
+sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, landmark streams)
+
+
+def run_cli(*args, timeout=600):
+    """Run the installed formcheck CLI as a user would; returns CompletedProcess."""
+    exe = shutil.which("formcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def real_clips():
+    if not REAL.is_dir():
+        pytest.skip(f"real clips not present at {REAL}")
+    return REAL
+
+
+def sample(name: str) -> Path:
+    p = SAMPLES / f"{name}.mp4"
+    if not p.exists():
+        pytest.fail(f"bundled sample {p} is missing (render it: python tools/render_samples.py --only {name})")
+    return p
+
+
+@pytest.fixture(scope="session")
+def superman_run(tmp_path_factory):
+    """One real run of the README's main job on the bundled sample, recording everything."""
+    out = tmp_path_factory.mktemp("superman")
+    video = sample("superman_good")
+    proc = run_cli("--exercise", "superman", "--video", video, "--headless", "--record", out / "s.fclog",
+                   "--report", out / "report.json", "--save-video", out / "annotated.mp4")
+    return proc, out, video
