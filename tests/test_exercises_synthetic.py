@@ -11,8 +11,7 @@ from render_samples import frame_camera, variation
 
 FAULT_CODES = {"leg_too_high": "leg_too_high", "lift_too_high": "lift_too_high", "elbows_bent": "elbows_bent",
                "over_arching": "over_arching", "hips_sagging": "hips_sagging", "momentum": "momentum"}
-# Exercises whose positions need the silhouette (spine contour); streams carry no mask.
-NEEDS_MASK = {"cat-cow"}
+NEEDS_MASK = set()  # the streams carry a silhouette drawn from the same capsules the renderer uses
 
 
 def score(name, seed=0, fps=30.0):
@@ -20,8 +19,9 @@ def score(name, seed=0, fps=30.0):
     script = f(name, fault)
     body, _, side, cam_h = variation(name)
     cam = frame_camera(script, body, fps, side, cam_h)
-    session = Session(load_spec(script.exercise), name, fps)
-    for frame in landmark_stream(script, body, cam, fps, seed=seed):
+    spec = load_spec(script.exercise)
+    session = Session(spec, name, fps)
+    for frame in landmark_stream(script, body, cam, fps, seed=seed, with_mask=spec.uses_spine):
         session.step(frame)
     return script, session.finish()
 

@@ -119,7 +119,8 @@ class FeatureExtractor:
         present = lm[BODY, 4] >= 0.5
         v["in_frame"] = float(np.mean(inside & present))
         if self.with_spine and frame.mask is not None:
-            contour = back_contour(frame.mask, lm[s, :2], lm[h, :2])
+            arms = [(lm[a, :2], lm[b, :2]) for a, b in ((11, 13), (13, 15), (12, 14), (14, 16))]
+            contour = back_contour(frame.mask, lm[s, :2], lm[h, :2], arms)
             if contour is not None:
                 v["back_height"], v["spine_curve"] = contour
         return Features(frame.t, detected=True, side=side, values=v)

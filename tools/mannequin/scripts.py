@@ -42,6 +42,7 @@ class Script:
         self.keys = [Key(0.0, start), Key(lead_s, start)]
         self.reps: list[dict] = []
         self.faults: list[dict] = []
+        self.partial_reps: list[dict] = []
         self.description = ""
 
     @property
@@ -111,7 +112,7 @@ class Script:
         return {
             "file": f"{self.name}.mp4", "set": "sample", "exercise": self.exercise,
             "description": self.description, "reps_total": len(self.reps), "reps_by_side": sides,
-            "partial_reps": [], "usable": True, "source": "formcheck tools/render_samples.py (rendered)",
+            "partial_reps": self.partial_reps, "usable": True, "source": "formcheck tools/render_samples.py (rendered)",
             "license": "Apache-2.0 (rendered by the project)", "fps": fps, "duration_s": round(frames / fps, 3),
             "frames": frames, "width": width, "height": height, "views": [view], "cuts_s": [],
             "reps": self.reps, "faults": self.faults,
@@ -154,8 +155,8 @@ def superman(name: str, fault: bool) -> Script:
 def cat_cow(name: str, fault: bool) -> Script:
     s = Script(name, "cat-cow", ALL_FOURS)
     s.description = "cat-cow" + (" (scripted fault: bending the elbows instead of the spine)" if fault else "")
-    cat = replace(ALL_FOURS, curve=18, neck=45)
-    cow = replace(ALL_FOURS, curve=-9, neck=-40)
+    cat = replace(ALL_FOURS, curve=26, neck=45)   # ~50 deg of spinal flexion in all
+    cow = replace(ALL_FOURS, curve=-10, neck=-55)
     bent = replace(ALL_FOURS, curve=3, neck=40, l_elbow=-55, r_elbow=-55, l_arm=-60, r_arm=-60)
     hold = 10.0 if not fault else 4.0
     for i in range(2):
@@ -170,10 +171,14 @@ def cat_cow(name: str, fault: bool) -> Script:
         s.move(2.5, cow)
         h1 = s.now
         s.hold(hold)
-        s.reps.append({"start_s": round(start, 2), "end_s": round(s.now + 1.5, 2), "side": None,
-                       "hold_start_s": round(h1, 2), "hold_end_s": round(s.now, 2),
-                       "phases": [{"phase": "cat", "start_s": round(h0, 2), "end_s": round(h0 + hold, 2)},
-                                  {"phase": "cow", "start_s": round(h1, 2), "end_s": round(s.now, 2)}]})
+        rep = {"start_s": round(start, 2), "end_s": round(s.now + 1.5, 2), "side": None,
+               "hold_start_s": round(h1, 2), "hold_end_s": round(s.now, 2),
+               "phases": [{"phase": "cat", "start_s": round(h0, 2), "end_s": round(h0 + hold, 2)},
+                          {"phase": "cow", "start_s": round(h1, 2), "end_s": round(s.now, 2)}]}
+        if fault and i == 1:  # the "cat" was faked with the elbows: the spine never rounded, no rep
+            s.partial_reps.append({**rep, "why": "cat half done by bending the elbows"})
+        else:
+            s.reps.append(rep)
         s.move(1.5, ALL_FOURS)
         s.hold(0.8)
     return s

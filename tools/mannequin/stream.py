@@ -6,16 +6,42 @@ import numpy as np
 
 from formcheck.pose.types import PoseFrame
 
+import cv2
+
 from .camera import Camera
+from .render import capsules
 from .scripts import Script
 from .skeleton import Body, landmarks33, solve
+
+MASK_W = 128
+
+
+def silhouette(j: dict, body: Body, cam: Camera) -> np.ndarray:
+    """The body's mask at formcheck's logged resolution: every capsule projected and drawn thick."""
+    mh = round(MASK_W * cam.height / cam.width)
+    mask = np.zeros((mh, MASK_W), np.uint8)
+    f = 0.5 / np.tan(np.radians(cam.fov_deg) / 2) * mh          # focal length in mask pixels
+    parts = [(a, b, ra, rb) for a, b, ra, rb, _ in capsules(j, body)]
+    head_r = body.head_r * body.height_scale
+    parts.append((j["head"], j["head"], head_r, head_r))
+    for a, b, ra, rb in parts:
+        pa, pb = cam.project(np.array([a, b]))
+        for seg in range(4):  # taper: draw the capsule as 4 pieces of decreasing radius
+            u0, u1 = seg / 4, (seg + 1) / 4
+            p0 = pa + (pb - pa) * u0
+            p1 = pa + (pb - pa) * u1
+            r = (ra + (rb - ra) * (u0 + u1) / 2) * f / p0[2]
+            pt0 = (int(round(p0[0] * MASK_W * 8)), int(round(p0[1] * mh * 8)))
+            pt1 = (int(round(p1[0] * MASK_W * 8)), int(round(p1[1] * mh * 8)))
+            cv2.line(mask, pt0, pt1, 1, max(1, int(round(2 * r))), cv2.LINE_8, shift=3)
+    return mask.astype(bool)
 
 LEFT = [1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
 RIGHT = [4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
 
 
 def landmark_stream(script: Script, body: Body, cam: Camera, fps: float = 30.0, noise: float = 0.003,
-                    jitter_p: float = 0.02, far_error: float = 0.02, seed: int = 0):
+                    jitter_p: float = 0.02, far_error: float = 0.02, seed: int = 0, with_mask: bool = True):
     """Yield PoseFrames for the script. noise: landmark sd (picture widths); jitter_p: chance per
     frame of a 5x noise burst; far_error: sd of a slowly drifting error on the far side's joints
     (MediaPipe guesses hidden joints, with high visibility scores all the same)."""
@@ -42,4 +68,5 @@ def landmark_stream(script: Script, body: Body, cam: Camera, fps: float = 30.0, 
         lm[far, 3] = rng.uniform(0.6, 0.95, len(far))
         lm[:, 4] = 0.99
         world = (pts - (pts[23] + pts[24]) / 2).astype(np.float32)
-        yield PoseFrame(index=i, t=t, width=cam.width, height=cam.height, landmarks=lm, world=world)
+        yield PoseFrame(index=i, t=t, width=cam.width, height=cam.height, landmarks=lm, world=world,
+                        mask=silhouette(j, body, cam) if with_mask else None)
