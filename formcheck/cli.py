@@ -34,7 +34,8 @@ def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
 
 def main_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck", description="Webcam form checker for a home back-exercise programme. "
-                "Also: 'formcheck replay LOG --exercise NAME' rescores a landmark log.")
+                "Also: 'formcheck replay LOG --exercise NAME' rescores a landmark log; "
+                "'formcheck eval DIR' scores labelled clips.")
     _add_scoring(p, required=False)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--video", metavar="PATH", help="score a recorded video file")
@@ -55,6 +56,16 @@ def replay_parser() -> argparse.ArgumentParser:
     return p
 
 
+def eval_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="formcheck eval", description="Score every labelled clip (X.mp4 + X.json) in a folder; "
+                "exit 1 if any differs from its label.")
+    p.add_argument("folder")
+    p.add_argument("--cache", metavar="DIR", help="landmark log cache (default ~/.cache/formcheck/logs)")
+    p.add_argument("--model", metavar="PATH")
+    p.add_argument("--quiet", "-q", action="store_true")
+    return p
+
+
 def print_summary(report: dict) -> None:
     line = f"{report['exercise']}: {report['reps']} reps"
     if report["reps_by_side"]:
@@ -71,6 +82,10 @@ def print_summary(report: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "eval":
+            args = eval_parser().parse_args(argv[1:])
+            from formcheck.evaluate import main_eval
+            return main_eval(args.folder, args.cache, args.model, args.quiet)
         if argv and argv[0] == "replay":
             args = replay_parser().parse_args(argv[1:])
             from formcheck.pipeline import replay

@@ -77,16 +77,17 @@ def run(opts: RunOptions) -> dict:
     if show and not _has_display():
         _say(opts, "formcheck: no display found; running headless (use --save-video to see the overlay)")
         show = False
-    session = Session(spec, source.name, source.fps)
+    fps = getattr(source, "analysed_fps", source.fps)
+    session = Session(spec, source.name, fps)
     overlay = Overlay(spec.title)
-    video = VideoSink(opts.save_video, source.fps) if opts.save_video else None
+    video = VideoSink(opts.save_video, fps) if opts.save_video else None
     log = None
     interrupted = False
     try:
         with PoseEstimator(opts.model) as estimator:
             if opts.record:
                 log = LandmarkLogWriter(opts.record, LogHeader(
-                    source=source.name, fps=source.fps, width=source.width, height=source.height,
+                    source=source.name, fps=fps, width=source.width, height=source.height,
                     mask_shape=mask_shape(source.width, source.height),
                     model_sha256=sha256_of(estimator.model_path)))
             for frame in source:
@@ -124,21 +125,44 @@ def run(opts: RunOptions) -> dict:
     return report
 
 
-def replay(log_path: str, exercise: str, report_path: str | None = None, config: str | None = None,
-           quiet: bool = False) -> dict:
-    """Rescore a landmark log with no video and no model."""
+def record_log(video: str, log_path, model: str | None = None) -> None:
+    """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring)."""
+    source = VideoFileSource(video)
+    fps = source.analysed_fps
+    with PoseEstimator(model) as estimator:
+        log = LandmarkLogWriter(log_path, LogHeader(
+            source=source.name, fps=fps, width=source.width, height=source.height,
+            mask_shape=mask_shape(source.width, source.height), model_sha256=sha256_of(estimator.model_path)))
+        try:
+            for frame in source:
+                log.write(estimator.estimate(frame.index, frame.t, frame.image))
+        finally:
+            log.close()
+            source.close()
+
+
+def score_log(log, exercise: str, config: str | None = None) -> dict:
+    """Run one exercise machine over an already-read landmark log."""
     spec = load_spec(exercise, config)
-    if report_path:
-        check_writable(report_path, "report")
-    log = read_log(log_path)
-    if log.problem and not quiet:
-        print(f"formcheck: {log.problem}", file=sys.stderr)
     session = Session(spec, log.header.source, log.header.fps)
     for pose in log.frames():
         session.step(pose)
     report = session.finish()
     if log.problem:
         report["notes"].append(log.problem)
+    return report
+
+
+def replay(log_path: str, exercise: str, report_path: str | None = None, config: str | None = None,
+           quiet: bool = False) -> dict:
+    """Rescore a landmark log with no video and no model."""
+    load_spec(exercise, config)  # a bad exercise or config fails before the log is read
+    if report_path:
+        check_writable(report_path, "report")
+    log = read_log(log_path)
+    if log.problem and not quiet:
+        print(f"formcheck: {log.problem}", file=sys.stderr)
+    report = score_log(log, exercise, config)
     if report_path:
         write_json_report(report_path, report)
     return report

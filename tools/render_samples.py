@@ -57,23 +57,25 @@ def frame_camera(script: Script, body: Body, fps: float, side: str, cam_height: 
     return replace(cam, target=(cam.target[0], max(ys) * 0.45, 0.0))
 
 
-def render_clip(r: Renderer, name: str, script: Script | None, out: Path, fps: float, yaw: float = 0.0,
+def render_clip(r: Renderer | None, name: str, script: Script | None, out: Path, fps: float, yaw: float = 0.0,
                 empty_s: float = 0.0) -> dict:
+    """Render the clip and write its label; with r=None only the label is (re)written."""
     body, look, side, cam_height = variation(name)
     if script is None:  # an empty room
         script = Script(name, "none", ALL_FOURS, lead_s=empty_s)
     cam = frame_camera(script, body, fps, side, cam_height, yaw)
     frames = int(round(script.duration * fps))
     path = out / f"{name}.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (W, H))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (W, H)) if r else None
     t0 = time.time()
-    for i in range(frames):
+    for i in range(frames if r else 0):
         joints = solve(script.pose_at(i / fps), body)
         if empty_s:
             joints = {k: (v + np.array([0.0, -50.0, 0.0]) if k not in ("face_dir", "head_up") else v)
                       for k, v in joints.items()}
         writer.write(r.render(joints, body, cam, look, wall_z=-2.5 if side == "right" else 2.5))
-    writer.release()
+    if writer is not None:
+        writer.release()
     facing = "head at image " + ("right" if (side == "right") else "left")
     view = {"start_s": 0.0, "end_s": round(frames / fps, 2),
             "view": "front (camera at the head end)" if yaw else "side",
@@ -85,7 +87,11 @@ def render_clip(r: Renderer, name: str, script: Script | None, out: Path, fps: f
     if yaw:
         label.update(description=label["description"] + ", filmed from the front: formcheck should ask to turn sideways",
                      expected_guidance="turn_sideways")
-    label["render"] = {"seconds": round(time.time() - t0, 1), "camera_height_m": round(cam_height, 2),
+    old = out / f"{name}.json"
+    seconds = round(time.time() - t0, 1)
+    if r is None and old.exists():
+        seconds = json.loads(old.read_text()).get("render", {}).get("seconds", seconds)
+    label["render"] = {"seconds": seconds, "camera_height_m": round(cam_height, 2),
                        "body_scale": round(body.height_scale, 3)}
     (out / f"{name}.json").write_text(json.dumps(label, indent=1) + "\n")
     return label
@@ -96,12 +102,18 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="clip names to render (default: all)")
     ap.add_argument("--fps", type=float, default=15.0)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "sample_videos")
+    ap.add_argument("--labels-only", action="store_true", help="rewrite the JSON labels, keep the videos")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     jobs = {name: (lambda f=f, fault=fault, name=name: (f(name, fault), 0.0, 0.0)) for name, (f, fault) in CLIPS.items()}
     jobs["bird-dog_front"] = lambda: (bird_dog("bird-dog_front", False), 90.0, 0.0)
     jobs["empty-room"] = lambda: (None, 0.0, 6.0)
     names = args.only or list(jobs)
+    if args.labels_only:
+        for name in names:
+            script, yaw, empty_s = jobs[name]()
+            render_clip(None, name, script, args.out, args.fps, yaw, empty_s)
+        return
     with Renderer(W, H) as r:
         for name in names:
             script, yaw, empty_s = jobs[name]()

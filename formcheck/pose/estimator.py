@@ -21,6 +21,10 @@ KNOWN_MODELS = {
 # The silhouette is kept at this width (height by aspect): enough for the back's outline
 # (a torso spans ~40 px) and small enough to log every frame (~1 KB packed).
 MASK_WIDTH = 128
+# Pictures are shrunk to this long side before inference: the networks see 224 and 256 px crops
+# anyway, and a 1080p picture would cost more in colour conversion and mask upsampling than in
+# inference. Landmarks are normalised, so nothing downstream changes.
+MAX_INPUT_SIDE = 640
 
 
 def default_model_path() -> Path:
@@ -126,6 +130,9 @@ class PoseEstimator:
         import mediapipe as mp
 
         h, w = image_bgr.shape[:2]
+        scale = MAX_INPUT_SIDE / max(h, w)
+        if scale < 1.0:
+            image_bgr = cv2.resize(image_bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # strictly increasing, as VIDEO mode needs
         self._last_ms = ms

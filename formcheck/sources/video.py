@@ -36,7 +36,7 @@ class VideoFileSource:
 
     live = False
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, max_fps: float = 30.0):
         self.path = Path(path)
         self.name = str(path)
         self._cap = probe_video(self.path)
@@ -46,14 +46,23 @@ class VideoFileSource:
         self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         self.expected_frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.stopped_early: str | None = None
+        # Exercise movements need no more than 30 frames a second; a 60 fps file is analysed at
+        # every other frame (the skipped ones are only grabbed, not decoded to pixels).
+        self.stride = max(1, int(round(self.fps / max_fps))) if max_fps else 1
+        self.analysed_fps = self.fps / self.stride
 
     def __iter__(self):
         index = 0
         while True:
-            ok, image = self._cap.read()
+            if index % self.stride:
+                ok = self._cap.grab()
+                image = None
+            else:
+                ok, image = self._cap.read()
             if not ok:
                 break
-            yield Frame(index, index / self.fps, image, time.perf_counter())
+            if image is not None:
+                yield Frame(index, index / self.fps, image, time.perf_counter())
             index += 1
         # Containers often over-state the count by a frame or two; a real shortfall means damage.
         if self.expected_frames and index < self.expected_frames - 2:

@@ -159,6 +159,7 @@ def cat_cow(name: str, fault: bool) -> Script:
     cow = replace(ALL_FOURS, curve=-10, neck=-55)
     bent = replace(ALL_FOURS, curve=3, neck=40, l_elbow=-55, r_elbow=-55, l_arm=-60, r_arm=-60)
     hold = 10.0 if not fault else 4.0
+    edge_in, edge_out = (1 - SMOOTHSTEP_80) * 1.8, (1 - SMOOTHSTEP_80) * 2.5  # 80 % excursion, as rep()
     for i in range(2):
         start = s.now
         first = bent if (fault and i == 1) else cat
@@ -171,10 +172,11 @@ def cat_cow(name: str, fault: bool) -> Script:
         s.move(2.5, cow)
         h1 = s.now
         s.hold(hold)
+        edge_back = (1 - SMOOTHSTEP_80) * 1.5
         rep = {"start_s": round(start, 2), "end_s": round(s.now + 1.5, 2), "side": None,
-               "hold_start_s": round(h1, 2), "hold_end_s": round(s.now, 2),
-               "phases": [{"phase": "cat", "start_s": round(h0, 2), "end_s": round(h0 + hold, 2)},
-                          {"phase": "cow", "start_s": round(h1, 2), "end_s": round(s.now, 2)}]}
+               "hold_start_s": round(h1 - edge_out, 2), "hold_end_s": round(s.now + edge_back, 2),
+               "phases": [{"phase": "cat", "start_s": round(h0 - edge_in, 2), "end_s": round(h0 + hold + edge_out, 2)},
+                          {"phase": "cow", "start_s": round(h1 - edge_out, 2), "end_s": round(s.now + edge_back, 2)}]}
         if fault and i == 1:  # the "cat" was faked with the elbows: the spine never rounded, no rep
             s.partial_reps.append({**rep, "why": "cat half done by bending the elbows"})
         else:
