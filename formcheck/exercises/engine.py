@@ -7,6 +7,9 @@ is good) -> warnings (sustained for `for_s`, rate-limited per code) -> events fo
 from __future__ import annotations
 
 import math
+from collections import deque
+
+import numpy as np
 
 from formcheck.events import FormWarning, Guidance, HoldEnded, MachineState, RepCounted
 from formcheck.exercises.spec import Spec
@@ -19,6 +22,7 @@ FEATURE_NAMES = (
     "in_frame", "back_height", "spine_curve",
 )
 REP_VARIABLES = ("hold_s", "rep_s")
+HOLD_PEAK_SHARE = 0.8   # a hold is the end position within 80 % of the movement's peak excursion
 NAN = math.nan
 
 GUIDANCE = {
@@ -46,6 +50,9 @@ class ExerciseMachine:
         self._warn_last: dict[str, float] = {}
         self._warning_shown_until = 0.0
         self._hold: dict | None = None
+        # Recent frames (t, dt, {hold position: signal}) since the last position was left, plus
+        # the last second inside it: where a hold's movement started from.
+        self._approach: deque = deque(maxlen=1800)   # bounded: a minute at 30 fps
         self._rep_start: float | None = None
         self._rep_hold_s = 0.0
         self._track: dict[str, list[float]] = {}
@@ -99,6 +106,11 @@ class ExerciseMachine:
             lo_hi = self._track.get(name)
             env[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
 
+        if self.spec.hold_signals and self._hold is None:
+            self._approach.append((f.t, dt, {p: e(env) for p, e in self.spec.hold_signals.items()}))
+            if self._position is not None:  # resting in a position: keep only its last second
+                while self._approach and self._approach[0][0] < f.t - 1.0:
+                    self._approach.popleft()
         self._update_position(f.t, env, events)
         active = self._update_warnings(f.t, env, events)
         self._update_hold(f.t, dt, active, env)
@@ -137,7 +149,9 @@ class ExerciseMachine:
     def _enter_position(self, name: str, t: float, events: list) -> None:
         self._position = name
         if name in self.spec.holds:
-            self._hold = {"start": t, "good": 0.0, "name": name}
+            frames = [(ft, fdt, vals.get(name, NAN), True) for ft, fdt, vals in self._approach]
+            self._hold = {"start": t, "good": 0.0, "name": name, "frames": frames, "entered": len(frames)}
+        self._approach.clear()
         completed = None
         for i, (seq, side) in enumerate(self.spec.sequences):
             prog = self._progress[i]
@@ -188,11 +202,38 @@ class ExerciseMachine:
         if h is None:
             return
         self._hold = None
-        if t > h["start"]:
-            events.append(HoldEnded(h["start"], t, h["good"], self.spec.hold_target_s))
-            self._rep_hold_s += h["good"]
+        start, end, good = h["start"], t, h["good"]
+        band = self._peak_band(h)
+        if band is not None:
+            start, end, good = band
+        if end > start:
+            events.append(HoldEnded(start, end, good, self.spec.hold_target_s))
+            self._rep_hold_s += good
         self.state.hold_s = 0.0
         self.state.holding = False
+
+    def _peak_band(self, h: dict):
+        """(start, end, good seconds) of the part of a hold within 80 % of its peak excursion.
+
+        The live clock runs from entering the position; the report times a hold as a physio (and
+        the clip labels) do: the end position held, i.e. the hold's signal at or beyond 80 % of
+        the way from where the movement started to its peak."""
+        frames = [f for f in h.get("frames", []) if f[2] == f[2]]
+        if self.spec.hold_signals.get(h["name"]) is None or len(frames) < 2:
+            return None
+        before = [f[2] for f in h["frames"][:h["entered"]] if f[2] == f[2]] or [frames[0][2]]
+        base = float(np.percentile(before, 25))  # where the movement started: the resting level
+        # The peak level is a high percentile, not the maximum: one noisy frame must not raise it.
+        peak = float(np.percentile([f[2] for f in frames], 75))
+        threshold = base + HOLD_PEAK_SHARE * (peak - base)
+        above = [i for i, f in enumerate(frames) if f[2] >= threshold]
+        if not above:
+            return None
+        # From the first to the last frame at the peak: a noisy dip inside is still the hold;
+        # only bad form (the frames' good flag) takes time off it.
+        span = frames[above[0]:above[-1] + 1]
+        good = sum(f[1] for f in span[1:] if f[3])
+        return span[0][0], span[-1][0], good
 
     def _update_hold(self, t: float, dt: float, active_rules: list, env: dict) -> None:
         """A hold is timed only while the form is good: no hold-breaking warning is active and the
@@ -207,6 +248,9 @@ class ExerciseMachine:
             broken = True
         if not broken:
             h["good"] += dt
+        sig = self.spec.hold_signals.get(h["name"])
+        if sig is not None:
+            h["frames"].append((t, dt, sig(env), not broken))
         st.holding = not broken
         st.hold_s = h["good"]
 

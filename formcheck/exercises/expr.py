@@ -1,5 +1,5 @@
 """Tiny, safe expression language for exercise specs: arithmetic, comparisons, and/or/not,
-abs/min/max/isnan over named numbers. Compiled once; evaluated per frame with a dict of names.
+abs/min/max/isnan/nz over named numbers. Compiled once; evaluated per frame with a dict of names.
 
 NaN (a signal that could not be measured) makes every comparison false, so a position whose
 landmarks are not visible is neither entered nor left."""
@@ -25,8 +25,13 @@ def _nan_max(*xs):
     return math.nan if any(x != x for x in xs) else max(xs)
 
 
-# min/max propagate NaN (Python's builtins would depend on argument order).
-FUNCTIONS = {"abs": abs, "min": _nan_min, "max": _nan_max, "isnan": math.isnan}
+def _nz(x, default):
+    """x, or `default` when x could not be measured (NaN)."""
+    return default if x != x else x
+
+
+# min/max propagate NaN (Python's builtins would depend on argument order); nz replaces it.
+FUNCTIONS = {"abs": abs, "min": _nan_min, "max": _nan_max, "isnan": math.isnan, "nz": _nz}
 
 
 class Expr:
@@ -42,7 +47,7 @@ class Expr:
                 raise UsageError(f"{where}: {type(node).__name__} is not allowed in {source!r}")
             if isinstance(node, ast.Call):
                 if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS) or node.keywords:
-                    raise UsageError(f"{where}: only abs/min/max/isnan may be called in {source!r}")
+                    raise UsageError(f"{where}: only {'/'.join(FUNCTIONS)} may be called in {source!r}")
             elif isinstance(node, ast.Name) and node.id not in FUNCTIONS:
                 names.add(node.id)
             elif isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):

@@ -34,7 +34,7 @@ SEVERITIES = ("info", "warning", "danger")
 TOP_KEYS = {"name", "title", "summary", "sides", "uses_spine", "thresholds", "signals", "position",
             "rep", "warning", "rep_check", "target"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
-REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "track"}
+REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
 REP_CHECK_KEYS = {"code", "when", "cue", "severity"}
 TARGET_KEYS = {"reps", "reps_per_side", "hold_s"}
@@ -83,6 +83,7 @@ class Spec:
     holds: tuple[str, ...]
     hold_target_s: float
     hold_while: Expr | None
+    hold_signals: dict[str, Expr]       # hold position -> the signal that peaks there
     track: tuple[str, ...]
     warnings: list[WarningRule]
     rep_checks: list[RepCheck]
@@ -195,6 +196,13 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
             sequences.append((expanded, side))
     holds = tuple(h2 for h in rep.get("holds", []) for h2 in
                   ((sub(h, s) for s in expand_sides) if "{side}" in h else (h,)))
+    hold_signals = {}
+    for pos, source in rep.get("hold_signals", {}).items():
+        for side in (expand_sides if "{side}" in pos else (None,)):
+            pname = sub(pos, side)
+            if pname not in holds:
+                raise UsageError(f"{where}: rep.hold_signals names '{pname}', which is not a hold")
+            hold_signals[pname] = Expr(sub(source, side), f"{where}: rep.hold_signals.{pname}")
     hold_target = rep.get("hold_target_s", 0.0)
     hold_target_s = thresholds[hold_target] if isinstance(hold_target, str) else _number(hold_target, f"{where}: rep.hold_target_s")
 
@@ -227,6 +235,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 uses_spine=bool(raw.get("uses_spine", False)), thresholds=thresholds, signals=signals,
                 positions=positions, sequences=sequences, holds=holds, hold_target_s=hold_target_s,
                 hold_while=Expr(rep["hold_while"], f"{where}: rep.hold_while") if "hold_while" in rep else None,
+                hold_signals=hold_signals,
                 track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
                 target=dict(target), common=common)
     _check_names(spec, where)
@@ -244,6 +253,7 @@ def _check_names(spec: Spec, where: str) -> None:
     exprs += [(f"position {p.name}", e, known) for p in spec.positions for e in (p.enter, p.exit)]
     exprs += [(f"warning {w.code}", w.when, known) for w in spec.warnings]
     exprs += [("rep.hold_while", spec.hold_while, known)] if spec.hold_while else []
+    exprs += [(f"rep.hold_signals.{n}", e, known) for n, e in spec.hold_signals.items()]
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
     for label, expr, allowed in exprs:
         unknown = expr.names - allowed

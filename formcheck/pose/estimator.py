@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.native import quiet_native_stderr as _quiet_native_stderr
 from formcheck.pose.types import PoseFrame
 
 DEFAULT_MODEL = "pose_landmarker_full.task"
@@ -59,28 +58,6 @@ def check_model(path: str | os.PathLike | None) -> Path:
         if f.read(2) != b"PK":
             raise FormcheckError(f"{p} is not a MediaPipe .task model bundle")
     return p
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """MediaPipe's C++ side prints start-up chatter (XNNPACK, feedback manager, projection notes)
-    straight to file descriptor 2 at creation and on the first frames; hide it there only.
-    Python exceptions are unaffected: their messages travel in the exception, not on fd 2."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 def mask_shape(width: int, height: int) -> tuple[int, int]:

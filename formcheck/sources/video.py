@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 
 from formcheck.errors import FormcheckError
+from formcheck.native import quiet_native_stderr
 from formcheck.sources.base import Frame
 
 
@@ -17,10 +18,11 @@ def probe_video(path: str | os.PathLike) -> cv2.VideoCapture:
         raise FormcheckError(f"video not found: {p}")
     if not p.is_file():
         raise FormcheckError(f"not a file: {p}")
-    cap = cv2.VideoCapture(str(p))
+    with quiet_native_stderr():  # FFmpeg prints its own diagnosis ("moov atom not found") on fd 2
+        cap = cv2.VideoCapture(str(p))
+        ok = cap.isOpened() and cap.read()[0]
     if not cap.isOpened():
         raise FormcheckError(f"cannot read {p} as a video (unknown or damaged format)")
-    ok, _ = cap.read()
     if not ok:
         cap.release()
         raise FormcheckError(f"{p} has no decodable frames")

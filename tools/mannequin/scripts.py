@@ -157,7 +157,7 @@ def cat_cow(name: str, fault: bool) -> Script:
     s.description = "cat-cow" + (" (scripted fault: bending the elbows instead of the spine)" if fault else "")
     cat = replace(ALL_FOURS, curve=26, neck=45)   # ~50 deg of spinal flexion in all
     cow = replace(ALL_FOURS, curve=-10, neck=-55)
-    bent = replace(ALL_FOURS, curve=3, neck=40, l_elbow=-55, r_elbow=-55, l_arm=-60, r_arm=-60)
+    bent = replace(ALL_FOURS, curve=3, neck=40, l_elbow=-70, r_elbow=-70, l_arm=-55, r_arm=-55)
     hold = 10.0 if not fault else 4.0
     edge_in, edge_out = (1 - SMOOTHSTEP_80) * 1.8, (1 - SMOOTHSTEP_80) * 2.5  # 80 % excursion, as rep()
     for i in range(2):

@@ -1,0 +1,41 @@
+"""`formcheck eval`: the bundled samples and the real clips against their labels."""
+import json
+import re
+
+import pytest
+
+from conftest import REAL, ROOT, SAMPLES, run_cli
+
+CACHE = ROOT / ".cache" / "logs"   # pose inference once per clip; machines re-run from the logs
+
+
+def test_every_sample_matches_its_label():
+    """Exact reps (per side for bird-dog), holds within 0.5 s, each scripted fault flagged with its
+    code within 1 s, no warning on good form, 'turn sideways' on the front view, nothing counted
+    in the empty room."""
+    r = run_cli("eval", SAMPLES, "--cache", CACHE, "--quiet", timeout=1800)
+    assert r.returncode == 0, r.stdout + r.stderr
+    labels = sorted(SAMPLES.glob("*.json"))
+    assert len(labels) >= 14
+    assert re.search(r"(\d+) of \1 clip runs match", r.stdout)
+
+
+def test_eval_fails_when_a_label_disagrees(tmp_path):
+    """A wrong label makes eval exit 1 and name the clip."""
+    src = SAMPLES / "superman_good"
+    (tmp_path / "x.mp4").write_bytes(src.with_suffix(".mp4").read_bytes())
+    label = json.loads(src.with_suffix(".json").read_text())
+    label["reps_total"] += 1
+    label["file"] = "x.mp4"
+    (tmp_path / "x.json").write_text(json.dumps(label))
+    r = run_cli("eval", tmp_path, "--cache", CACHE, "--quiet")
+    assert r.returncode == 1
+    assert "x.mp4" in r.stdout and "FAIL" in r.stdout
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [line.strip() for line in readme.splitlines() if line.startswith("    python3 -m venv")]
+    assert len(commands) == 2
+    assert commands[1] in ci
