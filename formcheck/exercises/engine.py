@@ -16,7 +16,7 @@ from formcheck.exercises.spec import Spec
 from formcheck.features.extract import Features
 
 FEATURE_NAMES = (
-    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "thigh_incline",
+    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "thigh_incline", "arm_elev_near",
     "arm_elev_left", "arm_elev_right", "leg_elev_left", "leg_elev_right", "thigh_elev_left",
     "thigh_elev_right", "hip_line", "head_height", "neck_lift", "shoulder_width", "hip_width",
     "in_frame", "back_height", "spine_curve",
@@ -50,6 +50,7 @@ class ExerciseMachine:
         self._warn_last: dict[str, float] = {}
         self._warning_shown_until = 0.0
         self._hold: dict | None = None
+        self._last_in_position = -math.inf
         # Recent frames (t, dt, {hold position: signal}) since the last position was left, plus
         # the last second inside it: where a hold's movement started from.
         self._approach: deque = deque(maxlen=1800)   # bounded: a minute at 30 fps
@@ -256,8 +257,13 @@ class ExerciseMachine:
 
     def _update_warnings(self, t: float, env: dict, events: list) -> list:
         active = []
+        # A rule without positions applies only while the person is doing the exercise: in one of
+        # its positions, or within `engaged_s` of leaving one. Someone not doing it gets no cues.
+        if self._position is not None:
+            self._last_in_position = t
+        engaged = t - self._last_in_position <= self.spec.common["engaged_s"]
         for i, rule in enumerate(self.spec.warnings):  # by index: sided rules share a code
-            applies = (not rule.during) or (self._position in rule.during)
+            applies = (self._position in rule.during) if rule.during else engaged
             if applies and rule.when(env) is True:
                 since = self._warn_since.setdefault(i, t)
                 if t - since >= rule.for_s:

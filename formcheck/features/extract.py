@@ -96,6 +96,7 @@ class FeatureExtractor:
         v["elbow_angle"] = _angle(p[s], p[e], p[w]) if ok(s, e, w) else NAN
         v["trunk_incline"] = _elevation(p[h], p[s]) if ok(s, h) else NAN  # + = shoulders above hips
         v["thigh_incline"] = _elevation(p[h], p[k]) if ok(h, k) else NAN  # + = knees above hips
+        v["arm_elev_near"] = _elevation(p[s], p[w]) if ok(s, w) else NAN
         for name, (ls, le, lw, lh, lk, la, _) in SIDE_IDX.items():
             v[f"arm_elev_{name}"] = _elevation(p[ls], p[lw]) if ok(ls, lw) else NAN
             v[f"leg_elev_{name}"] = _elevation(p[lh], p[la]) if ok(lh, la) else NAN
