@@ -20,7 +20,7 @@ class CameraSource:
 
     live = True
 
-    def __init__(self, device: int | str, stall_s: float = 2.0):
+    def __init__(self, device: int | str, stall_s: float = 2.0, play_fps: float | None = None):
         self.stall_s = stall_s
         self.stopped_early: str | None = None
         if isinstance(device, int):
@@ -36,6 +36,8 @@ class CameraSource:
         self._cap = cap
         fps = cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and 1.0 <= fps <= 240.0 else 30.0
+        if play_fps and not isinstance(device, int):
+            self.fps = play_fps  # a stand-in camera offering the file's frames at another rate
         self._pace = None if isinstance(device, int) else 1.0 / self.fps
         self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
