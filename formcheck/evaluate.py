@@ -11,7 +11,6 @@ Labels follow ../shared/clips/real/README.md. A clip fails when:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -33,14 +32,6 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "logs"
 
 
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 LOG_VERSION = "v1"  # bump when what goes into a log changes (inference input size, mask, fps cap)
 
 
@@ -49,7 +40,7 @@ def cached_log(video: Path, cache_dir: Path, model: str | None = None) -> Path:
     from formcheck.pipeline import record_log
 
     model_sha = sha256_of(check_model(model))[:12]
-    path = cache_dir / f"{file_hash(video)[:24]}-{model_sha}-{LOG_VERSION}.fclog"
+    path = cache_dir / f"{sha256_of(video)[:24]}-{model_sha}-{LOG_VERSION}.fclog"
     if path.exists():
         log = read_log(path)
         if log.problem is None and len(log):
