@@ -26,7 +26,8 @@ HOLD_PEAK_SHARE = 0.8   # a hold is the end position within 80 % of the movement
 NAN = math.nan
 
 GUIDANCE = {
-    "step_into_view": "Step into view",
+    # MediaPipe's person detector keys on the face: face down or hidden, nobody is found.
+    "step_into_view": "Step into view: the camera must see your face",
     "move_back": "Move back: whole body in view",
     "turn_sideways": "Turn sideways to the camera",
 }
