@@ -194,3 +194,24 @@ def test_camera_that_stops_delivering_keeps_the_session(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "r.json").read_text())["frames"] == rep["frames"] > 0
     assert len(read_log(tmp_path / "s.fclog")) == rep["frames"]
 
+
+
+def test_two_people_follows_one_and_says_so(tmp_path):
+    """A rower (left) and someone doing tabletops (right) side by side: formcheck says two people
+    are in view, follows one of them throughout, and counts that person's reps only."""
+    a, b = cv2.VideoCapture(str(sample("bent-over-row_good"))), cv2.VideoCapture(str(sample("reverse-tabletop_good")))
+    path = tmp_path / "two.avi"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, (1280, 480))
+    while True:
+        (ok1, f1), (ok2, f2) = a.read(), b.read()
+        if not (ok1 and ok2):
+            break
+        w.write(np.hstack([f1, cv2.flip(f2, 1)]))
+    w.release()
+    r = run_cli("-e", "bent-over-row", "--video", path, "--headless", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "r.json").read_text())
+    notes = [g["message"] for g in rep["guidance"] if g["code"] == "more_people"]
+    assert notes and "2 people" in notes[0] and "left" in notes[0]
+    label = json.loads(sample("bent-over-row_good").with_suffix(".json").read_text())
+    assert rep["reps"] == label["reps_total"]

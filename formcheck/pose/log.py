@@ -82,7 +82,7 @@ class LandmarkLogWriter:
             rec["mask"][0] = np.packbits(frame.mask, axis=None)
         else:
             rec["mask"] = 0
-        rec["flags"] = flags
+        rec["flags"] = flags | (min(frame.people, 255) << 8)   # bits 8-15: people seen
         raw = bytearray(rec.tobytes())
         raw[4:8] = zlib.crc32(memoryview(raw)[8:]).to_bytes(4, "little")
         self._f.write(raw)
@@ -108,7 +108,7 @@ class LandmarkLog:
         for rec in self.records:
             flags = int(rec["flags"])
             frame = PoseFrame(index=int(rec["index"]), t=float(rec["t"]),
-                              width=self.header.width, height=self.header.height)
+                              width=self.header.width, height=self.header.height, people=(flags >> 8) & 0xFF)
             if flags & FLAG_POSE:
                 frame.landmarks = rec["landmarks"]
                 frame.world = rec["world"]

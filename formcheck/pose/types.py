@@ -39,6 +39,7 @@ class PoseFrame:
     world:     (33, 3) float32 metric landmarks around the hips (None with landmarks).
     mask:      (h, w) bool person silhouette, downscaled (see estimator.MASK_WIDTH), or None.
     width, height: size of the source picture in pixels (for aspect-correct geometry).
+    people:    how many people the estimator's periodic check saw (0 on frames it did not run).
     """
 
     index: int
@@ -48,6 +49,7 @@ class PoseFrame:
     landmarks: np.ndarray | None = None
     world: np.ndarray | None = None
     mask: np.ndarray | None = None
+    people: int = 0                # people seen by the periodic crowd check (0 = not checked on this frame)
 
     @property
     def detected(self) -> bool:

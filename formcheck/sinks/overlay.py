@@ -51,6 +51,8 @@ class Overlay:
             message, color = state.guidance.message, COLORS["info"]
         elif state.warning is not None:
             message, color = state.warning.message, COLORS.get(state.warning.severity, COLORS["warning"])
+        elif state.extra.get("notice"):
+            message, color = state.extra["notice"], COLORS["info"]
         if message:
             scale = 1.2 * unit
             thick = max(2, int(3 * unit))
