@@ -215,3 +215,42 @@ def test_two_people_follows_one_and_says_so(tmp_path):
     assert notes and "2 people" in notes[0] and "left" in notes[0]
     label = json.loads(sample("bent-over-row_good").with_suffix(".json").read_text())
     assert rep["reps"] == label["reps_total"]
+
+
+def test_face_down_start_asks_to_show_the_face(tmp_path):
+    """Lying face down from the first frame (superman's start position): MediaPipe's person
+    detector keys on the face and finds nobody; the user is told the camera must see the face."""
+    label = json.loads(sample("superman_good").with_suffix(".json").read_text())
+    cap = cv2.VideoCapture(str(sample("superman_good")))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((label["reps"][0]["end_s"] + 0.2) * 15))  # resting, face down
+    frames = [cap.read()[1] for _ in range(15)]
+    path = tmp_path / "face_down.avi"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, (640, 480))
+    for f in frames + frames[::-1]:
+        w.write(f)
+    w.release()
+    r = run_cli("-e", "superman", "--video", path, "--headless", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["pose_detected_ratio"] == 0
+    assert any(g["code"] == "step_into_view" and "face" in g["message"] for g in rep["guidance"])
+
+
+def test_runs_with_no_network_at_all(tmp_path):
+    """formcheck needs no network at run time: in a network namespace with no interfaces up
+    (unshare -n, where permitted) a whole run succeeds. Nothing in formcheck opens a socket."""
+    import shutil
+
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-n", "true"]).returncode:
+        pytest.skip("cannot create a network namespace here")
+    exe = shutil.which("formcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
+    r = subprocess.run(["unshare", "-n", *cmd, "-e", "superman", "--video", str(sample("superman_fault")),
+                        "--headless", "--report", str(tmp_path / "r.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["reps"] == 3
+    import formcheck
+    from pathlib import Path
+    sources = "".join(p.read_text() for p in Path(formcheck.__file__).parent.rglob("*.py"))
+    for word in ("import socket", "urllib", "requests", "http.client", "pickle"):
+        assert word not in sources
