@@ -32,7 +32,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "logs"
 
 
-LOG_VERSION = "v2"  # bump when what goes into a log changes (v2: people count from the crowd check)
+LOG_VERSION = "v3"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s)
 
 
 def cached_log(video: Path, cache_dir: Path, model: str | None = None) -> Path:
