@@ -41,6 +41,7 @@ class ExerciseMachine:
         self.state = MachineState(reps_by_side={s: 0 for s in spec.sides} if spec.sides else None,
                                   hold_target_s=spec.hold_target_s)
         self._env = {**spec.thresholds, **c}
+        self._by_name = {p.name: p for p in spec.positions}
         self._position: str | None = None           # current position (None = between positions)
         self._candidate: tuple[str, float] | None = None  # position whose enter holds, since when
         self._progress = [0] * len(spec.sequences)
@@ -60,9 +61,6 @@ class ExerciseMachine:
         self._track: dict[str, list[float]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
-    def _positions_by_name(self):
-        return {p.name: p for p in self.spec.positions}
-
     def _guidance(self, f: Features) -> str | None:
         c = self.spec.common
         if not f.detected:
@@ -116,7 +114,7 @@ class ExerciseMachine:
         self._update_position(f.t, env, events)
         active = self._update_warnings(f.t, env, events)
         self._update_hold(f.t, dt, active, env)
-        st.phase = self._positions_by_name()[self._position].label if self._position else "moving"
+        st.phase = self._by_name[self._position].label if self._position else "moving"
         if st.warning is not None and f.t > self._warning_shown_until:
             st.warning = None
         return st, events
@@ -132,8 +130,7 @@ class ExerciseMachine:
         return self.state.guidance.code if self.state.guidance else None
 
     def _update_position(self, t: float, env: dict, events: list) -> None:
-        positions = self._positions_by_name()
-        if self._position is not None and positions[self._position].exit(env) is True:
+        if self._position is not None and self._by_name[self._position].exit(env) is True:
             self._leave_position(t, events)
         if self._position is not None:
             return
