@@ -1,4 +1,4 @@
 """Pose estimation: MediaPipe in, one plain `PoseFrame` per picture out. Only estimator.py imports mediapipe."""
-from formcheck.pose.types import PoseFrame, LANDMARK_NAMES, L
+from formcheck.pose.types import PoseFrame
 
-__all__ = ["PoseFrame", "LANDMARK_NAMES", "L"]
+__all__ = ["PoseFrame"]

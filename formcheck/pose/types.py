@@ -4,23 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LANDMARK_NAMES = (
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
-    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
-    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
-    "left_foot_index", "right_foot_index",
-)
-
-
-class L:
-    """Landmark indices (MediaPipe Pose topology; odd = the person's left)."""
-    NOSE, L_EAR, R_EAR = 0, 7, 8
-    L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
-    L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
-    L_HEEL, R_HEEL, L_FOOT, R_FOOT = 29, 30, 31, 32
-
+# MediaPipe Pose's 33 landmarks: 0 nose, 7/8 ears, 11/12 shoulders, 13/14 elbows, 15/16 wrists,
+# 23/24 hips, 25/26 knees, 27/28 ankles, 29/30 heels, 31/32 foot index (odd = the person's left).
 
 # Bones drawn by the overlay (pairs of landmark indices).
 SKELETON = (
