@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.errors import FormcheckError
-from formcheck.exercises.spec import EXERCISES
+from formcheck.exercises.spec import EXERCISES, load_spec
 from formcheck.pose.estimator import check_model, sha256_of
 from formcheck.pose.log import read_log
 
@@ -70,7 +70,7 @@ class ClipResult:
         return not self.problems
 
 
-def _check_label(label: dict, report: dict, res: ClipResult) -> None:
+def _check_label(label: dict, report: dict, res: ClipResult, has_holds: bool = True) -> None:
     sample = label.get("set") == "sample"
     wanted = label.get("expected_guidance")
     if wanted:  # e.g. a front view: formcheck must ask to turn sideways instead of counting
@@ -97,7 +97,7 @@ def _check_label(label: dict, report: dict, res: ClipResult) -> None:
             if not hit:
                 res.problems.append(f"fault {fault['kind']} at {fault['start_s']} s not flagged")
     reps = label.get("reps") or []
-    if sample and reps and label.get("exercise") != "bent-over-row":
+    if sample and reps and has_holds:
         # cat-cow times both extremes ("phases"); the others one hold per rep
         expected_holds = [p["end_s"] - p["start_s"] for r in reps for p in r.get("phases", [])] or \
                          [r["hold_end_s"] - r["hold_start_s"] for r in reps]
@@ -144,7 +144,8 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
             if ex == "bird-dog" and label.get("reps_by_side"):
                 res.sides_expected = label["reps_by_side"]
                 res.sides_counted = report["reps_by_side"]
-            _check_label(label, report, res)
+            # holds are compared only for exercises whose spec times holds (the row has none)
+            _check_label(label, report, res, has_holds=bool(load_spec(ex).holds))
             results.append(res)
     return results
 
