@@ -27,15 +27,17 @@ def _camera_arg(value: str):
 def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--exercise", "-e", type=_exercise_arg, required=required, metavar="NAME",
                    help="one of: " + ", ".join(EXERCISES))
-    p.add_argument("--report", metavar="OUT.json", help="write the session report (JSON)")
+    p.add_argument("--report", metavar="OUT", action="append",
+                   help="write the session report: OUT.json (data) or OUT.html (plots, thumbnails); repeatable")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds (README 'Thresholds')")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
 
 def main_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck", description="Webcam form checker for a home back-exercise programme. "
-                "Also: 'formcheck replay LOG --exercise NAME' rescores a landmark log; "
-                "'formcheck eval DIR' scores labelled clips.")
+                "Also: 'formcheck routine' runs the whole programme; 'formcheck history' shows past sessions; "
+                "'formcheck replay LOG --exercise NAME' rescores a landmark log; "
+                "'formcheck eval DIR' scores labelled clips; 'formcheck score DIR' scores videos in bulk.")
     _add_scoring(p, required=False)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--video", metavar="PATH", help="score a recorded video file")
@@ -45,7 +47,15 @@ def main_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
     p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
     p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
+    p.add_argument("--mute", action="store_true", help="no spoken cues (live sessions speak when espeak-ng is installed)")
+    p.add_argument("--no-history", action="store_true", help="do not store this session in the history")
     p.add_argument("--list-exercises", action="store_true", help="list the exercises and exit")
+    return p
+
+
+def history_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="formcheck history", description="Recent sessions, per-exercise trends and your streak.")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="recent sessions to list (default 10)")
     return p
 
 
@@ -67,9 +77,14 @@ def eval_parser() -> argparse.ArgumentParser:
 
 
 def print_summary(report: dict) -> None:
+    from formcheck.exercises import load_spec
+    target = load_spec(report["exercise"]).target
     line = f"{report['exercise']}: {report['reps']} reps"
     if report["reps_by_side"]:
-        line += " (left {left}, right {right})".format(**report["reps_by_side"])
+        line += " (left {left}, right {right}".format(**report["reps_by_side"])
+        line += f"; target {target['reps_per_side']:g} per side)" if "reps_per_side" in target else ")"
+    elif "reps" in target:
+        line += f" (target {target['reps']:g})"
     good = sum(h["seconds"] for h in report["holds"])
     if report["holds"]:
         line += f", {len(report['holds'])} holds with {good:.1f} s of good form"
@@ -86,6 +101,20 @@ def main(argv: list[str] | None = None) -> int:
             args = eval_parser().parse_args(argv[1:])
             from formcheck.evaluate import main_eval
             return main_eval(args.folder, args.cache, args.model, args.quiet)
+        if argv and argv[0] == "history":
+            args = history_parser().parse_args(argv[1:])
+            import datetime
+            import sqlite3
+            from formcheck.history import History, summary
+            try:
+                rows = History().rows()
+            except (sqlite3.Error, OSError) as err:
+                raise FormcheckError(f"cannot read the history database: {err}") from None
+            print(summary(rows, datetime.datetime.now(), args.limit))
+            return EXIT_OK
+        if argv and argv[0] == "routine":
+            from formcheck.routine import main_routine
+            return main_routine(argv[1:])
         if argv and argv[0] == "replay":
             args = replay_parser().parse_args(argv[1:])
             from formcheck.pipeline import replay
@@ -104,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             report = run(RunOptions(
                 exercise=args.exercise, video=args.video, camera=args.camera, headless=args.headless,
                 save_video=args.save_video, record=args.record, report=args.report, model=args.model,
-                config=args.config, quiet=args.quiet))
+                config=args.config, quiet=args.quiet, mute=args.mute, history=not args.no_history))
         if not args.quiet:
             print_summary(report)
         return EXIT_OK

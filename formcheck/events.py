@@ -39,6 +39,13 @@ class Guidance:
     message: str
 
 
+@dataclass(frozen=True)
+class Transition:
+    """The routine moved on (next exercise, rest, done): shown and spoken."""
+    t: float
+    message: str
+
+
 @dataclass
 class MachineState:
     """What the overlay shows each frame."""

@@ -1,6 +1,7 @@
 """The capture loop: frame source -> pose estimator -> session -> sinks."""
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from dataclasses import dataclass
@@ -8,12 +9,16 @@ from dataclasses import dataclass
 import cv2
 
 from formcheck.errors import FormcheckError
+from formcheck.events import FormWarning
+from formcheck.history import first_run_note, save_session
 from formcheck.exercises import load_spec
 from formcheck.pose.estimator import PoseEstimator, mask_shape, sha256_of
 from formcheck.pose.log import LandmarkLogWriter, LogHeader, read_log
 from formcheck.session import Session
 from formcheck.sinks.overlay import Overlay
+from formcheck.sinks.html_report import is_html, section_from, thumbnail, write_html_report
 from formcheck.sinks.report import check_writable, write_json_report
+from formcheck.sinks.voice import make_coach
 from formcheck.sources import CameraSource, VideoFileSource
 
 WINDOW = "formcheck"
@@ -27,10 +32,34 @@ class RunOptions:
     headless: bool = False
     save_video: str | None = None
     record: str | None = None
-    report: str | None = None
+    report: str | list[str] | None = None   # .json and/or .html paths
     model: str | None = None
     config: str | None = None
     quiet: bool = False
+    mute: bool = False                      # no spoken cues (they are only spoken live)
+    history: bool = True                    # store the session in the history database
+    voice: object | None = None             # a VoiceCoach to use instead of the system's (tests)
+
+
+def report_paths(report) -> list[str]:
+    if not report:
+        return []
+    return [report] if isinstance(report, (str, os.PathLike)) else list(report)
+
+
+def write_reports(paths: list[str], report: dict, sections, heading: str) -> None:
+    for path in paths:
+        if is_html(path):
+            write_html_report(path, sections(), heading)
+        else:
+            write_json_report(path, report)
+
+
+def progress(total: int | None, quiet: bool, what: str):
+    """A progress bar on stderr when it is a terminal (files only: a live session has no end)."""
+    from tqdm import tqdm
+    return tqdm(total=total or None, unit=what, disable=quiet or not sys.stderr.isatty(), leave=False,
+                dynamic_ncols=True)
 
 
 def _say(opts: RunOptions, message: str) -> None:
@@ -64,9 +93,15 @@ class VideoSink:
 
 
 def run(opts: RunOptions) -> dict:
-    """Run a live or file session. Returns the report dict (also written if opts.report)."""
+    """Run a live or file session. Returns the report dict (also written to each opts.report)."""
     spec = load_spec(opts.exercise, opts.config)
-    for path, what in ((opts.report, "report"), (opts.record, "landmark log"), (opts.save_video, "video")):
+    return run_driver(opts, lambda source, fps: Session(spec, source, fps))
+
+
+def run_driver(opts: RunOptions, make_driver) -> dict:
+    """The capture loop: source -> estimator -> driver (a Session, or a Routine of them) -> sinks."""
+    reports = report_paths(opts.report)
+    for path, what in [(p, "report") for p in reports] + [(opts.record, "landmark log"), (opts.save_video, "video")]:
         if path:
             check_writable(path, what)
     if opts.video is not None:
@@ -77,12 +112,21 @@ def run(opts: RunOptions) -> dict:
     if show and not _has_display():
         _say(opts, "formcheck: no display found; running headless (use --save-video to see the overlay)")
         show = False
+    started = datetime.datetime.now()
+    note = first_run_note() if not opts.quiet else None
+    if note:
+        _say(opts, note)
+    live = opts.video is None
+    voice = opts.voice if opts.voice is not None else (make_coach(opts.mute, opts.quiet) if live else None)
+    want_thumbs = any(is_html(p) for p in reports)
     fps = getattr(source, "analysed_fps", source.fps)
-    session = Session(spec, source.name, fps)
-    overlay = Overlay(spec.title)
+    session = make_driver(source.name, fps)
+    overlay = Overlay(session.title)
     video = VideoSink(opts.save_video, fps) if opts.save_video else None
+    thumbs: dict = {}
     log = None
     interrupted = False
+    bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
     try:
         with PoseEstimator(opts.model) as estimator:
             if opts.record:
@@ -95,22 +139,39 @@ def run(opts: RunOptions) -> dict:
                 if log is not None:
                     log.write(pose)
                 step = session.step(pose)
-                if video is not None or show:
+                warned = want_thumbs and any(isinstance(e, FormWarning) for e in step.events)
+                if video is not None or show or warned:
+                    overlay.title = session.title
                     image = overlay.draw(frame.image, step.smoothed, step.state)
+                    if warned:
+                        jpg = thumbnail(image)
+                        for e in step.events:
+                            if isinstance(e, FormWarning):
+                                thumbs[(round(e.t, 3), e.code)] = jpg
                     if video is not None:
                         video.write(image)
                     if show:
                         cv2.imshow(WINDOW, image)
-                        if cv2.waitKey(1) & 0xFF in (27, ord("q")):
+                        key = cv2.waitKey(1) & 0xFF
+                        if key in (27, ord("q")):
                             break
+                        session.on_key(key)
+                if voice is not None:
+                    voice(pose.t, step.events, step.state)
+                bar.update(source.stride if hasattr(source, "stride") else 1)
+                if session.done:
+                    break
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        bar.close()
         source.close()
         if log is not None:
             log.close()
         if video is not None:
             video.close()
+        if voice is not None:
+            voice.close()
         if show:
             cv2.destroyAllWindows()
     report = session.finish()
@@ -120,8 +181,15 @@ def run(opts: RunOptions) -> dict:
     if interrupted:
         report["notes"].append("stopped by Ctrl-C")
         _say(opts, "formcheck: stopped by Ctrl-C; session saved")
-    if opts.report:
-        write_json_report(opts.report, report)
+    heading = "formcheck routine" if opts.exercise == "routine" else f"formcheck: {session.title}"
+    write_reports(reports, report, lambda: session.sections(report, thumbs), heading)
+    if opts.history:
+        mode = "routine" if opts.exercise == "routine" else "live" if live else "video"
+        for rep in session.history_reports(report):
+            problem = save_session(rep, mode, started)
+            if problem:
+                print(f"formcheck: {problem}", file=sys.stderr)
+                break
     return report
 
 
@@ -141,28 +209,34 @@ def record_log(video: str, log_path, model: str | None = None) -> None:
             source.close()
 
 
-def score_log(log, exercise: str, config: str | None = None) -> dict:
+def score_log(log, exercise: str, config: str | None = None, bar=None, session_out: list | None = None) -> dict:
     """Run one exercise machine over an already-read landmark log."""
     spec = load_spec(exercise, config)
     session = Session(spec, log.header.source, log.header.fps)
     for pose in log.frames():
         session.step(pose)
+        if bar is not None:
+            bar.update()
     report = session.finish()
     if log.problem:
         report["notes"].append(log.problem)
+    if session_out is not None:
+        session_out.append(session)
     return report
 
 
-def replay(log_path: str, exercise: str, report_path: str | None = None, config: str | None = None,
+def replay(log_path: str, exercise: str, report_path=None, config: str | None = None,
            quiet: bool = False) -> dict:
-    """Rescore a landmark log with no video and no model."""
-    load_spec(exercise, config)  # a bad exercise or config fails before the log is read
-    if report_path:
-        check_writable(report_path, "report")
+    """Rescore a landmark log with no video and no model (HTML reports get no thumbnails)."""
+    spec = load_spec(exercise, config)  # a bad exercise or config fails before the log is read
+    reports = report_paths(report_path)
+    for path in reports:
+        check_writable(path, "report")
     log = read_log(log_path)
     if log.problem and not quiet:
         print(f"formcheck: {log.problem}", file=sys.stderr)
-    report = score_log(log, exercise, config)
-    if report_path:
-        write_json_report(report_path, report)
+    sessions: list = []
+    with progress(len(log), quiet, "frame") as bar:
+        report = score_log(log, exercise, config, bar=bar, session_out=sessions)
+    write_reports(reports, report, lambda: [section_from(sessions[0], report)], f"formcheck: {spec.title} (replay)")
     return report

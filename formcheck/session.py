@@ -32,6 +32,10 @@ class Session:
         self.report = ReportBuilder(spec.name, source, spec.sides)
         self.report.fps = fps
         self.follow = PersonFollower()
+        # Per-frame values of the plotted signals, for the HTML report (NaN while not measurable).
+        self.plot_names = tuple(dict.fromkeys(spec.plot + ("spine_curve",)))
+        self.series_t: list[float] = []
+        self.series: list[tuple] = []
         self._last_t = 0.0
         self._notice_until = -1.0
 
@@ -49,11 +53,39 @@ class Session:
             self._notice_until = pose.t + 4.0
         elif pose.t > self._notice_until:
             state.extra.pop("notice", None)
+        self.series_t.append(pose.t)
+        if state.guidance is None and features.detected:
+            self.series.append(tuple(self.machine.value(n) for n in self.plot_names))
+        else:
+            self.series.append((float("nan"),) * len(self.plot_names))
         self.report.frame(pose.t, lm is not None)
         for e in events:
             self.report.event(e)
         self._last_t = pose.t
         return Step(pose, smoothed, features, state, events)
+
+    # -- the driver interface the capture loop uses (formcheck.routine.Routine has the same) --
+    done = False
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    def on_key(self, key: int) -> None:
+        pass
+
+    def sections(self, report: dict, thumbnails: dict) -> list:
+        from formcheck.sinks.html_report import section_from
+        return [section_from(self, report, thumbnails)]
+
+    def history_reports(self, report: dict) -> list[dict]:
+        return [report] if report["frames"] else []
+
+    def series_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(t, values[frame, signal]) of `plot_names`."""
+        t = np.asarray(self.series_t, dtype=float)
+        v = np.asarray(self.series, dtype=float).reshape(len(t), len(self.plot_names))
+        return t, v
 
     def finish(self) -> dict:
         for e in self.machine.finish(self._last_t):

@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ SAMPLES = ROOT / "sample_videos"
 SHARED = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared"))
 REAL = SHARED / "clips" / "real"
 sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, landmark streams)
+# Tests never touch the user's own history database or first-run marker.
+os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
 
 
 def run_cli(*args, timeout=600):

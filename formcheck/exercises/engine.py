@@ -281,6 +281,11 @@ class ExerciseMachine:
         self._warning_shown_until = t + self.spec.common["warning_show_s"]
         events.append(w)
 
+    def value(self, name: str) -> float:
+        """The last frame's value of a feature or derived signal (NaN if not measured)."""
+        v = self._env.get(name, NAN)
+        return float(v) if isinstance(v, (int, float)) else NAN
+
     def finish(self, t: float) -> list:
         """End of session: close an open hold."""
         events: list = []

@@ -32,7 +32,7 @@ EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-c
 SEVERITIES = ("info", "warning", "danger")
 
 TOP_KEYS = {"name", "title", "summary", "sides", "uses_spine", "thresholds", "signals", "position",
-            "rep", "warning", "rep_check", "target"}
+            "rep", "warning", "rep_check", "target", "plot"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
@@ -89,6 +89,7 @@ class Spec:
     rep_checks: list[RepCheck]
     target: dict[str, float] = field(default_factory=dict)
     common: dict[str, float] = field(default_factory=dict)
+    plot: tuple[str, ...] = ()          # signals the HTML report plots over time (+ spine_curve)
 
 
 def _read_toml(path, label: str) -> dict:
@@ -237,7 +238,9 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 hold_while=Expr(rep["hold_while"], f"{where}: rep.hold_while") if "hold_while" in rep else None,
                 hold_signals=hold_signals,
                 track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
-                target=dict(target), common=common)
+                target=dict(target), common=common,
+                plot=tuple(n2 for n in raw.get("plot", []) for n2 in
+                           ((sub(n, s) for s in expand_sides) if "{side}" in n else (n,))))
     _check_names(spec, where)
     return spec
 
@@ -255,6 +258,9 @@ def _check_names(spec: Spec, where: str) -> None:
     exprs += [("rep.hold_while", spec.hold_while, known)] if spec.hold_while else []
     exprs += [(f"rep.hold_signals.{n}", e, known) for n, e in spec.hold_signals.items()]
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
+    for n in spec.plot:
+        if n not in known:
+            raise UsageError(f"{where}: plot names unknown signal '{n}'")
     for label, expr, allowed in exprs:
         unknown = expr.names - allowed
         if unknown:

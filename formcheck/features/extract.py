@@ -52,12 +52,15 @@ class FeatureExtractor:
     """Turns smoothed landmarks (+ silhouette) into `Features`.
 
     The near side is chosen from MediaPipe's depth (z) with a margin, so it does not flip on noise;
-    `with_spine` adds the silhouette's back contour (costs ~0.1 ms; only exercises that use it ask)."""
+    The silhouette's back contour (~0.1 ms) is measured every frame for exercises that use it
+    (`with_spine`), otherwise every `spine_interval_s` for the report's plot (0 = never)."""
 
-    def __init__(self, with_spine: bool = True, side_margin: float = 0.03):
+    def __init__(self, with_spine: bool = True, side_margin: float = 0.03, spine_interval_s: float = 0.2):
         self.with_spine = with_spine
         self.side_margin = side_margin
+        self.spine_interval_s = 0.0 if with_spine else spine_interval_s
         self._side: str | None = None
+        self._spine_t = -math.inf
 
     def _near_side(self, lm: np.ndarray) -> str:
         zl = float(np.nanmean(lm[[11, 23, 25], 2]))
@@ -119,7 +122,9 @@ class FeatureExtractor:
         inside = (lm[BODY, 0] > -0.02) & (lm[BODY, 0] < 1.02) & (lm[BODY, 1] > -0.02) & (lm[BODY, 1] < 1.02)
         present = lm[BODY, 4] >= 0.5
         v["in_frame"] = float(np.mean(inside & present))
-        if self.with_spine and frame.mask is not None:
+        spine_due = self.with_spine or (self.spine_interval_s > 0 and frame.t - self._spine_t >= self.spine_interval_s)
+        if spine_due and frame.mask is not None:
+            self._spine_t = frame.t
             arms = [(lm[a, :2], lm[b, :2]) for a, b in ((11, 13), (13, 15), (12, 14), (14, 16))]
             contour = back_contour(frame.mask, lm[s, :2], lm[h, :2], arms)
             if contour is not None:

@@ -25,6 +25,7 @@ class ReportBuilder:
         self.warnings: list[dict] = []
         self.guidance: list[dict] = []
         self.notes: list[str] = []
+        self.rep_times: list[tuple[float, str | None]] = []   # for the HTML plot, not the JSON
 
     def frame(self, t: float, detected: bool) -> None:
         self.frames += 1
@@ -36,6 +37,7 @@ class ReportBuilder:
     def event(self, e) -> None:
         if isinstance(e, RepCounted):
             self.reps = e.count
+            self.rep_times.append((e.t, e.side))
             if e.side and self.reps_by_side is not None:
                 self.reps_by_side[e.side] += 1
         elif isinstance(e, HoldEnded):

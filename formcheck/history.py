@@ -1,0 +1,194 @@
+"""Session history: every live, video and routine session goes into an SQLite database in the
+user's data directory (platformdirs; `FORMCHECK_DATA_DIR` overrides it). `formcheck history`
+shows recent sessions, per-exercise trends and the streak of consecutive days.
+
+A corrupt, locked or unwritable database never loses the session just recorded: it is written
+as a JSON file under `unsaved/` (or the current folder if the data directory itself cannot be
+written) and the user is told where; the next session that can write the database imports it.
+Replays are not stored: the session they rescore was stored when it was recorded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,       -- local time, ISO 8601
+    day TEXT NOT NULL,              -- local date the session belongs to (streaks)
+    exercise TEXT NOT NULL,
+    mode TEXT NOT NULL,             -- live | video | routine
+    source TEXT NOT NULL,
+    reps INTEGER NOT NULL,
+    reps_left INTEGER,
+    reps_right INTEGER,
+    holds INTEGER NOT NULL,
+    hold_good_s REAL NOT NULL,
+    warnings INTEGER NOT NULL,
+    duration_s REAL NOT NULL,
+    report TEXT NOT NULL            -- the JSON report
+);
+CREATE INDEX IF NOT EXISTS sessions_day ON sessions(day);
+"""
+
+
+def data_dir() -> Path:
+    env = os.environ.get("FORMCHECK_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+    return Path(platformdirs.user_data_dir("formcheck", appauthor=False))
+
+
+def db_path() -> Path:
+    return data_dir() / "history.sqlite3"
+
+
+def row_from_report(report: dict, mode: str, started: dt.datetime) -> dict:
+    sides = report.get("reps_by_side") or {}
+    return {
+        "started_at": started.isoformat(timespec="seconds"), "day": started.date().isoformat(),
+        "exercise": report["exercise"], "mode": mode, "source": str(report.get("source", "")),
+        "reps": int(report["reps"]), "reps_left": sides.get("left"), "reps_right": sides.get("right"),
+        "holds": len(report["holds"]), "hold_good_s": float(sum(h["seconds"] for h in report["holds"])),
+        "warnings": len(report["warnings"]), "duration_s": float(report["duration_s"]),
+        "report": json.dumps(report),
+    }
+
+
+class History:
+    def __init__(self, path: Path | str | None = None, timeout_s: float = 2.0):
+        self.path = Path(path) if path else db_path()
+        self.timeout_s = timeout_s
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=self.timeout_s)
+        con.executescript(SCHEMA)
+        return con
+
+    def add(self, row: dict) -> int:
+        con = self._connect()
+        try:
+            with con:
+                cur = con.execute(f"INSERT INTO sessions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                  tuple(row.values()))
+            return int(cur.lastrowid)
+        finally:
+            con.close()
+
+    def rows(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        con = self._connect()
+        try:
+            con.row_factory = sqlite3.Row
+            return [dict(r) for r in con.execute("SELECT * FROM sessions ORDER BY started_at, id")]
+        finally:
+            con.close()
+
+
+def save_session(report: dict, mode: str, started: dt.datetime | None = None,
+                 history: History | None = None) -> str | None:
+    """Store one session. Returns a message for the user when it went to a fallback file."""
+    started = started or dt.datetime.now()
+    row = row_from_report(report, mode, started)
+    history = history or History()
+    try:
+        history.add(row)
+    except (sqlite3.Error, OSError) as err:
+        where = _fallback(row, history.path.parent, started)
+        return (f"history database {history.path} could not be written ({err}); "
+                f"this session was saved to {where} and will be added when the database works again")
+    _import_unsaved(history)
+    return None
+
+
+def _fallback(row: dict, folder: Path, started: dt.datetime) -> Path:
+    name = f"session-{started.strftime('%Y%m%d-%H%M%S')}-{row['exercise']}.json"
+    for target in (folder / "unsaved", Path.cwd()):
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            path = target / name
+            n = 1
+            while path.exists():
+                path, n = target / f"{name[:-5]}-{n}.json", n + 1
+            path.write_text(json.dumps(row, indent=1))
+            return path
+        except OSError:
+            continue
+    raise OSError(f"cannot write {name} anywhere")  # pragma: no cover - both the data dir and cwd read-only
+
+
+def _import_unsaved(history: History) -> None:
+    folder = history.path.parent / "unsaved"
+    if not folder.is_dir():
+        return
+    for f in sorted(folder.glob("session-*.json")):
+        try:
+            history.add(json.loads(f.read_text()))
+            f.unlink()
+        except (OSError, ValueError, sqlite3.Error):
+            continue
+
+
+def streak(days: set[dt.date], today: dt.date) -> int:
+    """Consecutive days with at least one session, ending today (or yesterday: today's session
+    may still be to come)."""
+    day = today if today in days else today - dt.timedelta(days=1)
+    n = 0
+    while day in days:
+        n += 1
+        day -= dt.timedelta(days=1)
+    return n
+
+
+def summary(rows: list[dict], now: dt.datetime, recent: int = 10) -> str:
+    if not rows:
+        return "No sessions yet. Run one: formcheck --exercise bird-dog"
+    today = now.date()
+    lines = ["Recent sessions:",
+             f"  {'when':16s} {'exercise':16s} {'mode':7s} {'reps':>9s} {'holds':>10s} {'warnings':>8s} {'min':>5s}"]
+    for r in rows[-recent:][::-1]:
+        reps = str(r["reps"]) if r["reps_left"] is None else f"{r['reps_left']}L {r['reps_right']}R"
+        holds = f"{r['holds']}/{r['hold_good_s']:.0f}s" if r["holds"] else "-"
+        lines.append(f"  {r['started_at'][:16].replace('T', ' '):16s} {r['exercise']:16s} {r['mode']:7s} "
+                     f"{reps:>9s} {holds:>10s} {r['warnings']:8d} {r['duration_s'] / 60:5.1f}")
+    lines += ["", "Per exercise (last 7 days vs the 7 before):",
+              f"  {'exercise':16s} {'sessions':>8s} {'reps':>11s} {'warnings/rep':>14s}  last"]
+    week, fortnight = today - dt.timedelta(days=6), today - dt.timedelta(days=13)
+    for ex in sorted({r["exercise"] for r in rows}):
+        mine = [r for r in rows if r["exercise"] == ex]
+        this = [r for r in mine if dt.date.fromisoformat(r["day"]) >= week]
+        prev = [r for r in mine if fortnight <= dt.date.fromisoformat(r["day"]) < week]
+
+        def rate(rs):
+            reps = sum(r["reps"] for r in rs)
+            return f"{sum(r['warnings'] for r in rs) / reps:.2f}" if reps else "-"
+        lines.append(f"  {ex:16s} {len(this):>3d} ({len(prev):>2d}) {sum(r['reps'] for r in this):>4d} "
+                     f"({sum(r['reps'] for r in prev):>3d}) {rate(this):>6s} ({rate(prev):>5s})  {mine[-1]['day']}")
+    n = streak({dt.date.fromisoformat(r["day"]) for r in rows}, today)
+    lines += ["", f"Streak: {n} day{'s' if n != 1 else ''} in a row" + (
+        "" if n else " - a session today starts one") + f"  ({len(rows)} sessions in all)"]
+    return "\n".join(lines)
+
+
+SAFETY_NOTE = ("Safety: stop if anything hurts. formcheck is a practice aid, not medical advice; "
+               "with back pain or a back condition, ask a physiotherapist first.")
+
+
+def first_run_note() -> str | None:
+    """The safety note, the first time formcheck runs for this user (None afterwards)."""
+    marker = data_dir() / "safety-note-shown"
+    if marker.exists():
+        return None
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("The safety note was shown on the first run.\n")
+    except OSError:
+        pass
+    return SAFETY_NOTE

@@ -1,0 +1,140 @@
+"""Voice cues for someone who cannot see the screen (face down in superman, on all fours).
+
+`VoiceCoach` turns the machine's events and state into short phrases: the rep count, the hold
+countdown ("5 seconds", "3", "2", "1", "down"), the current warning's cue and set-up guidance.
+It never blocks the capture loop and never lets cues pile up:
+  - one phrase at a time: nothing starts while the engine is still speaking;
+  - at least `min_gap_s` between the starts of two phrases;
+  - one phrase waits at most: a newer or more important one replaces it (a danger warning beats
+    a count), and it is dropped when older than `max_age_s` (a stale count is worse than none).
+The speech engine is a subprocess (espeak-ng, espeak, or macOS `say`), started without waiting.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from formcheck.events import FormWarning, Guidance, MachineState, RepCounted, Transition
+
+PRIORITY = {"rep": 1, "count": 2, "guidance": 2, "info": 2, "warning": 3, "danger": 4, "transition": 3}
+COUNTDOWN_AT = (5, 3, 2, 1)   # seconds left in a hold when the countdown speaks
+
+
+class SubprocessSpeech:
+    """Speaks through a command-line synthesizer without waiting for it."""
+
+    COMMANDS = (("espeak-ng", ["-s", "160"]), ("espeak", ["-s", "160"]), ("say", []))
+
+    def __init__(self, command: list[str]):
+        self.command = command
+        self._proc: subprocess.Popen | None = None
+
+    @classmethod
+    def find(cls) -> "SubprocessSpeech | None":
+        for name, args in cls.COMMANDS:
+            path = shutil.which(name)
+            if path:
+                return cls([path, *args])
+        return None
+
+    def say(self, text: str) -> None:
+        try:
+            self._proc = subprocess.Popen([*self.command, text], stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            self._proc = None
+
+    def busy(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def close(self) -> None:
+        if self.busy():
+            try:
+                self._proc.wait(timeout=3)   # let the last cue ("down", "rest") finish
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+
+@dataclass
+class Cue:
+    t: float
+    text: str
+    priority: int
+
+
+class VoiceCoach:
+    def __init__(self, engine, min_gap_s: float = 0.8, max_age_s: float = 2.5):
+        self.engine = engine
+        self.min_gap_s = min_gap_s
+        self.max_age_s = max_age_s
+        self._pending: Cue | None = None
+        self._last_start = -1e9
+        self._countdown_said: set[int] = set()
+        self._down_said = False
+
+    def add(self, cue: Cue) -> None:
+        """Queue a phrase: it replaces the waiting one unless that one is more important."""
+        if self._pending is None or cue.priority >= self._pending.priority:
+            self._pending = cue
+
+    def __call__(self, t: float, events: list, state: MachineState | None = None) -> None:
+        for e in events:
+            if isinstance(e, RepCounted):
+                self.add(Cue(t, f"{e.side} {e.count}" if e.side else str(e.count), PRIORITY["rep"]))
+            elif isinstance(e, FormWarning):
+                self.add(Cue(t, e.message, PRIORITY.get(e.severity, 3)))
+            elif isinstance(e, Guidance):
+                self.add(Cue(t, e.message, PRIORITY["guidance"]))
+            elif isinstance(e, Transition):
+                self.add(Cue(t, e.message, PRIORITY["transition"]))
+        if state is not None:
+            self._countdown(t, state)
+        self.pump(t)
+
+    def _countdown(self, t: float, st: MachineState) -> None:
+        if not st.holding and st.hold_s == 0.0:
+            self._countdown_said.clear()
+            self._down_said = False
+            return
+        target = st.hold_target_s
+        if target <= 0:
+            return
+        left = target - st.hold_s
+        for mark in COUNTDOWN_AT:
+            if mark < target and left <= mark and mark not in self._countdown_said:
+                self._countdown_said.update(m for m in COUNTDOWN_AT if m >= mark)
+                self.add(Cue(t, f"{mark} seconds" if mark == COUNTDOWN_AT[0] else str(mark), PRIORITY["count"]))
+        if left <= 0 and not self._down_said:
+            self._down_said = True
+            self.add(Cue(t, "down", PRIORITY["count"]))
+
+    def pump(self, t: float) -> None:
+        cue = self._pending
+        if cue is None:
+            return
+        if t - cue.t > self.max_age_s:
+            self._pending = None
+            return
+        if t - self._last_start < self.min_gap_s or self.engine.busy():
+            return
+        self._pending = None
+        self._last_start = t
+        self.engine.say(cue.text)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def make_coach(mute: bool, quiet: bool) -> VoiceCoach | None:
+    """The live session's coach, or None when muted or no synthesizer exists (said once)."""
+    if mute:
+        return None
+    engine = SubprocessSpeech.find()
+    if engine is None:
+        if not quiet:
+            print("formcheck: no speech engine found (install espeak-ng for spoken cues); running silently",
+                  file=sys.stderr)
+        return None
+    return VoiceCoach(engine)

@@ -1,0 +1,316 @@
+"""After the workout: HTML report, history and streaks, the routine, voice cues (issue 5)."""
+import base64
+import dataclasses
+import datetime as dt
+import json
+import re
+import shutil
+import sqlite3
+
+import pytest
+
+from conftest import run_cli, sample
+from formcheck import history
+from formcheck.evaluate import cached_log, default_cache_dir
+from formcheck.events import FormWarning, MachineState, RepCounted
+from formcheck.exercises import load_spec
+from formcheck.pose.log import read_log
+from formcheck.routine import Planned, Routine, plan_from
+from formcheck.session import Session
+from formcheck.sinks.html_report import Section, render_html
+from formcheck.sinks.voice import VoiceCoach, make_coach
+
+
+def _log_frames(name):
+    return list(read_log(cached_log(sample(name), default_cache_dir())).frames())
+
+
+# -- HTML report --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def html_run(tmp_path_factory):
+    """The row fault sample under a hostile file name, with a corrupt history database."""
+    out = tmp_path_factory.mktemp("html")
+    video = out / 'row <b>&"bold".mp4'
+    shutil.copy(sample("bent-over-row_fault"), video)
+    data = out / "data"
+    data.mkdir()
+    (data / "history.sqlite3").write_bytes(b"this is not an SQLite database" * 100)
+    import os
+    env_before = os.environ["FORMCHECK_DATA_DIR"]
+    os.environ["FORMCHECK_DATA_DIR"] = str(data)
+    try:
+        proc = run_cli("--exercise", "bent-over-row", "--video", video, "--headless",
+                       "--report", out / "r.html", "--report", out / "r.json", "--record", out / "s.fclog")
+    finally:
+        os.environ["FORMCHECK_DATA_DIR"] = env_before
+    return proc, out, data
+
+
+def test_html_report_has_plots_and_one_entry_per_warning(html_run):
+    proc, out, _ = html_run
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "r.html").read_text()
+    report = json.loads((out / "r.json").read_text())
+    assert report["warnings"], "the fault sample must produce warnings"
+    rows = re.findall(r'<tr class="warning [a-z]+">(.*?)</tr>', page, re.S)
+    assert len(rows) == len(report["warnings"])
+    for row, w in zip(rows, report["warnings"]):
+        assert f"{w['t_s']:.1f} s" in row and w["code"] in row
+        jpg = re.search(r'class="thumb"[^>]*src="data:image/jpeg;base64,([^"]+)"', row)
+        assert jpg and base64.b64decode(jpg.group(1))[:2] == b"\xff\xd8", "each warning shows its frame"
+    plot = re.search(r'<img class="plot"[^>]*src="data:image/png;base64,([^"]+)"', page)
+    png = base64.b64decode(plot.group(1))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert "trunk_incline" in page and "spine_curve" in page      # the plotted signals are named
+    assert f"<td>{report['reps']}</td><td>8</td>" in page          # reps vs the seed's target
+    assert "http://" not in page and "https://" not in page        # stands alone
+    # the hostile file name is shown escaped, never as markup
+    assert '<b>&"bold"' not in page
+    assert "&lt;b&gt;&amp;&quot;bold&quot;.mp4" in page
+
+
+def test_corrupt_history_database_does_not_lose_the_session(html_run):
+    proc, out, data = html_run
+    assert proc.returncode == 0
+    assert "history database" in proc.stderr and "saved to" in proc.stderr
+    saved = list((data / "unsaved").glob("session-*.json"))
+    assert len(saved) == 1
+    row = json.loads(saved[0].read_text())
+    assert row["exercise"] == "bent-over-row" and row["reps"] == json.loads((out / "r.json").read_text())["reps"]
+    # once the database works again, the next session brings the saved one in
+    (data / "history.sqlite3").unlink()
+    h = history.History(data / "history.sqlite3")
+    assert history.save_session(json.loads((out / "r.json").read_text()), "video", history=h) is None
+    assert len(h.rows()) == 2 and not list((data / "unsaved").glob("*.json"))
+
+
+def test_replayed_html_report_has_no_thumbnails_but_the_same_entries(html_run, tmp_path):
+    _, out, _ = html_run
+    r = run_cli("replay", out / "s.fclog", "-e", "bent-over-row", "--report", tmp_path / "x.html", "--report", tmp_path / "x.json")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "x.html").read_text()
+    assert json.loads((tmp_path / "x.json").read_text()) == json.loads((out / "r.json").read_text())
+    assert page.count('<tr class="warning') == len(json.loads((out / "r.json").read_text())["warnings"])
+    assert "no video" in page and 'class="thumb"' not in page
+
+
+def test_html_escapes_every_text():
+    rep = {"exercise": "superman", "source": "<script>alert(1)</script>", "frames": 3, "duration_s": 0.1,
+           "reps": 0, "reps_by_side": None, "holds": [], "pose_detected_ratio": 1.0,
+           "warnings": [{"t_s": 1.0, "code": "x<y", "message": "a <i>b</i> & c", "severity": "danger"}],
+           "guidance": [], "notes": ["note <img src=x onerror=alert(1)>"]}
+    page = render_html([Section(report=rep, title="T<1>", target={"reps": 8}, hold_target_s=10)], "H&H")
+    assert "<script>" not in page and "<i>" not in page and "<img src=x" not in page
+    assert "a &lt;i&gt;b&lt;/i&gt; &amp; c" in page and "H&amp;H" in page and "x&lt;y" in page
+
+
+# -- history ------------------------------------------------------------------------------------
+def _report(exercise="superman", reps=8, warnings=0):
+    return {"exercise": exercise, "source": "cam", "frames": 100, "duration_s": 60.0, "reps": reps,
+            "reps_by_side": None, "holds": [{"start_s": 1, "end_s": 11, "seconds": 9.5, "good_form": True}],
+            "warnings": [{"t_s": 1, "code": "c", "message": "m", "severity": "warning"}] * warnings,
+            "pose_detected_ratio": 1.0, "guidance": [], "notes": []}
+
+
+def test_history_records_sessions_and_counts_the_streak_with_a_fixed_clock(tmp_path):
+    h = history.History(tmp_path / "h.sqlite3")
+    today = dt.datetime(2026, 3, 10, 18, 30)
+    for days_ago in (0, 1, 1, 2, 4):      # a gap on day 3 ends the streak there
+        assert history.save_session(_report(reps=8 - days_ago), "live", today - dt.timedelta(days=days_ago), h) is None
+    rows = h.rows()
+    assert len(rows) == 5 and rows[-1]["reps"] == 8 and rows[-1]["day"] == "2026-03-10"
+    days = {dt.date.fromisoformat(r["day"]) for r in rows}
+    assert history.streak(days, today.date()) == 3
+    assert history.streak(days, today.date() + dt.timedelta(days=1)) == 3   # today's session may still come
+    assert history.streak(days, today.date() + dt.timedelta(days=2)) == 0
+    text = history.summary(rows, today)
+    assert "Streak: 3 days in a row" in text and "superman" in text and "5 sessions in all" in text
+
+
+def test_locked_history_database_writes_the_fallback_file(tmp_path):
+    h = history.History(tmp_path / "h.sqlite3", timeout_s=0.2)
+    h.add(history.row_from_report(_report(), "live", dt.datetime(2026, 1, 1)))
+    holder = sqlite3.connect(tmp_path / "h.sqlite3")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        msg = history.save_session(_report(reps=5), "live", dt.datetime(2026, 1, 2), h)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert msg and "unsaved" in msg
+    assert [json.loads(p.read_text())["reps"] for p in (tmp_path / "unsaved").glob("*.json")] == [5]
+
+
+def test_history_command_and_no_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path))
+    r = run_cli("history")
+    assert r.returncode == 0 and "No sessions yet" in r.stdout
+    history.save_session(_report("cat-cow", reps=6, warnings=2), "live")
+    r = run_cli("history")
+    assert r.returncode == 0, r.stderr
+    assert "cat-cow" in r.stdout and "Streak: 1 day in a row" in r.stdout
+    (tmp_path / "history.sqlite3").write_bytes(b"garbage" * 500)
+    r = run_cli("history")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_safety_note_only_on_the_first_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "fresh"))
+    note = history.first_run_note()
+    assert note and "not medical advice" in note and "stop" in note.lower()
+    assert history.first_run_note() is None
+
+
+# -- routine ------------------------------------------------------------------------------------
+def _scripted_stream(names, gap_s=1.5):
+    """The good samples one after another, with `gap_s` of an empty room between them."""
+    t0, index = 0.0, 0
+    for name in names:
+        frames = _log_frames(name)
+        fps = 1 / (frames[1].t - frames[0].t)
+        for f in frames:
+            yield dataclasses.replace(f, t=t0 + f.t, index=index)
+            index += 1
+        t0 += frames[-1].t + 1 / fps
+        for k in range(int(gap_s * fps)):
+            empty = dataclasses.replace(frames[-1], t=t0, index=index, landmarks=None, world=None, mask=None)
+            yield empty
+            t0 += 1 / fps
+            index += 1
+
+
+def _label_reps(name):
+    label = json.loads(sample(name).with_suffix(".json").read_text())
+    return label
+
+
+def test_routine_advances_through_the_programme_on_a_scripted_stream():
+    names = ["bird-dog_good", "reverse-tabletop_good", "bent-over-row_good", "superman_good", "cat-cow_good"]
+    plan = []
+    for name in names:
+        label = _label_reps(name)
+        per_side = bool(label.get("reps_by_side"))
+        n = min(label["reps_by_side"].values()) if per_side else label["reps_total"]
+        plan.append(Planned(name.rsplit("_", 1)[0], int(n), per_side))
+    routine = Routine(plan, "scripted", 15.0, rest_s=1.0)
+    said, order = [], []
+    for pose in _scripted_stream(names):
+        step = routine.step(pose)
+        said += [e.message for e in step.events if type(e).__name__ == "Transition"]
+        order.append(routine.index)
+        if routine.done:
+            break
+    assert routine.done
+    result = routine.finish()
+    assert [e["exercise"] for e in result["exercises"]] == [p.exercise for p in plan]
+    assert all(e["ended"] == "target reached" for e in result["exercises"]), result["exercises"]
+    assert result["completed"] == 5
+    assert sorted(order) == order                               # never goes back
+    assert said[0].startswith("Done. Rest 1 seconds. Next: Reverse tabletop")
+    assert said[-1].startswith("Routine done")
+
+
+def test_routine_moves_on_at_a_key_press_and_uses_the_seed_targets():
+    plan = plan_from(None)
+    assert [(p.exercise, p.reps, p.per_side) for p in plan] == [
+        ("bird-dog", 8, True), ("reverse-tabletop", 8, False), ("bent-over-row", 8, False),
+        ("superman", 8, False), ("cat-cow", 8, False)]
+    assert plan_from(["superman=3"])[3].reps == 3
+    routine = Routine(plan, "scripted", 15.0, rest_s=2.0)
+    frames = _log_frames("bird-dog_good")
+    for f in frames[:40]:
+        routine.step(f)
+    routine.on_key(ord("n"))
+    step = routine.step(dataclasses.replace(frames[40]))
+    assert routine.index == 1 and routine.sessions[0][3] == "skipped"
+    assert any("Skipped" in e.message for e in step.events if hasattr(e, "message"))
+    # resting: no scoring for rest_s, then the next exercise starts
+    resting = routine.step(dataclasses.replace(frames[41], t=frames[40].t + 1.0))
+    assert resting.state.phase.startswith("rest")
+    started = routine.step(dataclasses.replace(frames[42], t=frames[40].t + 2.1))
+    assert any(e.message.startswith("Start Reverse tabletop") for e in started.events if hasattr(e, "message"))
+
+
+def test_routine_cli_rejects_a_bad_target():
+    r = run_cli("routine", "--target", "superman=lots")
+    assert r.returncode == 2 and "NAME=N" in r.stderr and r.stderr.count("\n") == 1
+
+
+# -- voice --------------------------------------------------------------------------------------
+class FakeSpeech:
+    """Records what would be said; 'speaks' for 0.06 s per character of stream time."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.until = 0.0
+        self.said: list[tuple[float, str]] = []
+
+    def say(self, text):
+        assert not self.busy(), "a cue started while another was still being spoken"
+        self.said.append((self.now, text))
+        self.until = self.now + 0.06 * len(text)
+
+    def busy(self):
+        return self.now < self.until
+
+    def close(self):
+        pass
+
+
+def _feed(coach, engine, t, events, state=None):
+    engine.now = t
+    coach(t, events, state)
+
+
+def test_voice_cues_are_rate_limited_and_never_pile_up():
+    engine = FakeSpeech()
+    coach = VoiceCoach(engine, min_gap_s=0.8, max_age_s=2.5)
+    t = 0.0
+    for i in range(1, 31):   # 30 reps counted in 3 s (a glitching counter) and a warning every frame
+        events = [RepCounted(t, i)]
+        if i == 12:
+            events.append(FormWarning(t, "lift_too_high", "Lower a little", "danger"))
+        _feed(coach, engine, t, events)
+        t += 0.1
+    for _ in range(60):      # 6 s of quiet frames: whatever waits is said or goes stale
+        _feed(coach, engine, t, [])
+        t += 0.1
+    starts = [s for s, _ in engine.said]
+    assert len(engine.said) <= 5
+    assert all(b - a >= 0.8 - 1e-9 for a, b in zip(starts, starts[1:]))
+    texts = [x for _, x in engine.said]
+    assert "Lower a little" in texts                     # the danger cue is never crowded out
+    assert texts[-1] == "30" or "30" not in texts[:-1]    # counts are never said out of date order
+    assert all(s - 2.5 <= 3.0 for s in starts)           # nothing said long after its moment
+
+
+def test_voice_counts_down_a_hold_and_speaks_a_real_session():
+    engine = FakeSpeech()
+    coach = VoiceCoach(engine)
+    st = MachineState(hold_target_s=10.0)
+    t = 0.0
+    while t < 11.0:
+        st.holding, st.hold_s = True, min(t, 10.0)
+        _feed(coach, engine, t, [], st)
+        t += 1 / 15
+    assert [x for _, x in engine.said] == ["5 seconds", "3", "2", "1", "down"]
+    # a whole recorded superman session: the reps and the countdowns are spoken
+    engine, spec = FakeSpeech(), load_spec("superman")
+    coach, session = VoiceCoach(engine), Session(spec, "s", 15.0)
+    for pose in _log_frames("superman_good"):
+        step = session.step(pose)
+        _feed(coach, engine, pose.t, step.events, step.state)
+    report = session.finish()
+    texts = [x for _, x in engine.said]
+    assert report["reps"] >= 2
+    assert [x for x in texts if x.isdigit() and int(x) <= report["reps"]][-1] == str(report["reps"])
+    assert texts.count("5 seconds") == texts.count("down") == report["reps"]   # every 10 s hold counted down
+
+
+def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert make_coach(mute=False, quiet=False) is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "espeak-ng" in err
+    assert make_coach(mute=True, quiet=False) is None and capsys.readouterr().err == ""
+
