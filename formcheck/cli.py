@@ -72,13 +72,29 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--cache", metavar="DIR", help="landmark log cache (default ~/.cache/formcheck/logs)")
     p.add_argument("--model", metavar="PATH")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="processes for pose inference (default 1)")
     p.add_argument("--quiet", "-q", action="store_true")
     return p
 
 
-def print_summary(report: dict) -> None:
+def score_parser() -> argparse.ArgumentParser:
+    from formcheck.batch import default_jobs
+    p = _Parser(prog="formcheck score", description="Score every video file in a folder, N files at a time. "
+                "The exercise comes from --exercise or each file's X.json label.")
+    p.add_argument("folder")
+    p.add_argument("--exercise", "-e", type=_exercise_arg, metavar="NAME", help="one of: " + ", ".join(EXERCISES))
+    p.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+                   help=f"processes (default {default_jobs()}: one per core, at most 4)")
+    p.add_argument("--out", metavar="DIR", help="write a JSON report per file into DIR")
+    p.add_argument("--model", metavar="PATH")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--quiet", "-q", action="store_true")
+    return p
+
+
+def print_summary(report: dict, target: dict | None = None) -> None:
     from formcheck.exercises import load_spec
-    target = load_spec(report["exercise"]).target
+    target = load_spec(report["exercise"]).target if target is None else target
     line = f"{report['exercise']}: {report['reps']} reps"
     if report["reps_by_side"]:
         line += " (left {left}, right {right}".format(**report["reps_by_side"])
@@ -100,7 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "eval":
             args = eval_parser().parse_args(argv[1:])
             from formcheck.evaluate import main_eval
-            return main_eval(args.folder, args.cache, args.model, args.quiet)
+            if args.jobs < 1:
+                eval_parser().error("--jobs must be at least 1")
+            return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs)
+        if argv and argv[0] == "score":
+            args = score_parser().parse_args(argv[1:])
+            from formcheck.batch import main_score
+            return main_score(args.folder, args.exercise, args.jobs, args.out, args.model, args.config, args.quiet)
         if argv and argv[0] == "history":
             args = history_parser().parse_args(argv[1:])
             import datetime

@@ -32,10 +32,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "logs"
 
 
-LOG_VERSION = "v3"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s)
+LOG_VERSION = "v4"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check)
 
 
-def cached_log(video: Path, cache_dir: Path, model: str | None = None) -> Path:
+def cached_log(video: Path, cache_dir: Path, model: str | None = None, threads: bool = True) -> Path:
     """The clip's landmark log, from the cache or made now."""
     from formcheck.pipeline import record_log
 
@@ -47,7 +47,7 @@ def cached_log(video: Path, cache_dir: Path, model: str | None = None) -> Path:
             return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    record_log(str(video), tmp, model)
+    record_log(str(video), tmp, model, threads)
     os.replace(tmp, path)
     return path
 
@@ -113,7 +113,8 @@ def _check_label(label: dict, report: dict, res: ClipResult, has_holds: bool = T
 
 
 def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model: str | None = None,
-             progress=None) -> list[ClipResult]:
+             progress=None, jobs: int = 1) -> list[ClipResult]:
+    from formcheck.batch import parallel_map
     from formcheck.pipeline import score_log
 
     d = Path(directory)
@@ -123,6 +124,9 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
     if not clips:
         raise FormcheckError(f"no labelled clips (X.mp4 with X.json) in {d}")
     cache_dir = cache_dir or default_cache_dir()
+    # Pose inference, the slow part, spread over `jobs` processes; scoring the logs is quick.
+    parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, jobs == 1) for c in clips], jobs,
+                 "clip" if progress else None)
     results = []
     for label_path in clips:
         try:
@@ -132,8 +136,6 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
         if not label.get("usable", True):
             continue
         video = label_path.with_suffix(".mp4")
-        if progress:
-            progress(video.name)
         log = read_log(cached_log(video, cache_dir, model))
         exercise = label.get("exercise")
         targets = EXERCISES if exercise in (None, "none") else (exercise,)
@@ -167,8 +169,7 @@ def format_table(results: list[ClipResult]) -> str:
     return "\n".join(lines)
 
 
-def main_eval(directory: str, cache: str | None, model: str | None, quiet: bool) -> int:
-    progress = None if quiet else (lambda name: print(f"  {name}", file=sys.stderr, flush=True))
-    results = evaluate(directory, Path(cache) if cache else None, model, progress)
+def main_eval(directory: str, cache: str | None, model: str | None, quiet: bool, jobs: int = 1) -> int:
+    results = evaluate(directory, Path(cache) if cache else None, model, progress=not quiet, jobs=jobs)
     print(format_table(results))
     return 0 if all(r.ok for r in results) else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 
 import cv2
@@ -13,6 +14,7 @@ from formcheck.events import FormWarning
 from formcheck.history import first_run_note, save_session
 from formcheck.exercises import load_spec
 from formcheck.pose.estimator import PoseEstimator, mask_shape, sha256_of
+from formcheck.pose.stream import estimate_stream
 from formcheck.pose.log import LandmarkLogWriter, LogHeader, read_log
 from formcheck.session import Session
 from formcheck.sinks.overlay import Overlay
@@ -39,6 +41,7 @@ class RunOptions:
     mute: bool = False                      # no spoken cues (they are only spoken live)
     history: bool = True                    # store the session in the history database
     voice: object | None = None             # a VoiceCoach to use instead of the system's (tests)
+    threads: bool = True                    # inference on its own thread (batch workers: False)
 
 
 def report_paths(report) -> list[str]:
@@ -128,39 +131,40 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     interrupted = False
     bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
     try:
-        with PoseEstimator(opts.model) as estimator:
+        with PoseEstimator(opts.model, threads=opts.threads) as estimator:
             if opts.record:
                 log = LandmarkLogWriter(opts.record, LogHeader(
                     source=source.name, fps=fps, width=source.width, height=source.height,
                     mask_shape=mask_shape(source.width, source.height),
                     model_sha256=sha256_of(estimator.model_path)))
-            for frame in source:
-                pose = estimator.estimate(frame.index, frame.t, frame.image)
-                if log is not None:
-                    log.write(pose)
-                step = session.step(pose)
-                warned = want_thumbs and any(isinstance(e, FormWarning) for e in step.events)
-                if video is not None or show or warned:
-                    overlay.title = session.title
-                    image = overlay.draw(frame.image, step.smoothed, step.state)
-                    if warned:
-                        jpg = thumbnail(image)
-                        for e in step.events:
-                            if isinstance(e, FormWarning):
-                                thumbs[(round(e.t, 3), e.code)] = jpg
-                    if video is not None:
-                        video.write(image)
-                    if show:
-                        cv2.imshow(WINDOW, image)
-                        key = cv2.waitKey(1) & 0xFF
-                        if key in (27, ord("q")):
-                            break
-                        session.on_key(key)
-                if voice is not None:
-                    voice(pose.t, step.events, step.state)
-                bar.update(source.stride if hasattr(source, "stride") else 1)
-                if session.done:
-                    break
+            # closing() stops the inference thread before the estimator closes
+            with closing(estimate_stream(estimator, source, threaded=opts.threads)) as poses:
+                for frame, pose in poses:
+                    if log is not None:
+                        log.write(pose)
+                    step = session.step(pose)
+                    warned = want_thumbs and any(isinstance(e, FormWarning) for e in step.events)
+                    if video is not None or show or warned:
+                        overlay.title = session.title
+                        image = overlay.draw(frame.image, step.smoothed, step.state)
+                        if warned:
+                            jpg = thumbnail(image)
+                            for e in step.events:
+                                if isinstance(e, FormWarning):
+                                    thumbs[(round(e.t, 3), e.code)] = jpg
+                        if video is not None:
+                            video.write(image)
+                        if show:
+                            cv2.imshow(WINDOW, image)
+                            key = cv2.waitKey(1) & 0xFF
+                            if key in (27, ord("q")):
+                                break
+                            session.on_key(key)
+                    if voice is not None:
+                        voice(pose.t, step.events, step.state)
+                    bar.update(source.stride if hasattr(source, "stride") else 1)
+                    if session.done:
+                        break
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -193,17 +197,18 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     return report
 
 
-def record_log(video: str, log_path, model: str | None = None) -> None:
+def record_log(video: str, log_path, model: str | None = None, threads: bool = True) -> None:
     """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring)."""
     source = VideoFileSource(video)
     fps = source.analysed_fps
-    with PoseEstimator(model) as estimator:
+    with PoseEstimator(model, threads=threads) as estimator:
         log = LandmarkLogWriter(log_path, LogHeader(
             source=source.name, fps=fps, width=source.width, height=source.height,
             mask_shape=mask_shape(source.width, source.height), model_sha256=sha256_of(estimator.model_path)))
         try:
-            for frame in source:
-                log.write(estimator.estimate(frame.index, frame.t, frame.image))
+            with closing(estimate_stream(estimator, source, threaded=threads)) as poses:
+                for _, pose in poses:
+                    log.write(pose)
         finally:
             log.close()
             source.close()

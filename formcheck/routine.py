@@ -105,7 +105,12 @@ class Routine:
 
     def sections(self, report: dict, thumbnails: dict) -> list:
         from formcheck.sinks.html_report import section_from
-        return [section_from(s, rep, thumbnails) for _, s, rep, _ in self.sessions]
+        out = []
+        for p, s, rep, _ in self.sessions:
+            sec = section_from(s, rep, thumbnails)
+            sec.target = {**sec.target, ("reps_per_side" if p.per_side else "reps"): p.reps}
+            out.append(sec)
+        return out
 
     def history_reports(self, report: dict) -> list[dict]:
         return [rep for _, _, rep, _ in self.sessions if rep["frames"]]
@@ -177,7 +182,7 @@ def main_routine(argv: list[str]) -> int:
     if not args.quiet:
         from formcheck.cli import print_summary
         for e in result["exercises"]:
-            print_summary(e)
+            print_summary(e, {"reps_per_side" if e["target_per_side"] else "reps": e["target_reps"]})
             print(f"  ({e['ended']})")
         print(f"routine: {result['completed']} of {len(plan)} exercises to target, {result['reps']} reps, "
               f"{result['warnings']} warnings")

@@ -12,8 +12,10 @@ SAMPLES = ROOT / "sample_videos"
 SHARED = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared"))
 REAL = SHARED / "clips" / "real"
 sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, landmark streams)
-# Tests never touch the user's own history database or first-run marker.
+# Tests never touch the user's own history database or first-run marker. The first-run safety
+# note counts as shown (its own test uses a fresh folder), so stderr checks see only their line.
 os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
+Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
 
 
 def run_cli(*args, timeout=600):

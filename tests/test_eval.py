@@ -15,7 +15,7 @@ def test_every_sample_matches_its_label():
     """Exact reps (per side for bird-dog), holds within 0.5 s, each scripted fault flagged with its
     code within 1 s, no warning on good form, 'turn sideways' on the front view, nothing counted
     in the empty room."""
-    r = run_cli("eval", SAMPLES, "--cache", CACHE, "--quiet", timeout=1800)
+    r = run_cli("eval", SAMPLES, "--cache", CACHE, "--quiet", "--jobs", "2", timeout=1800)
     assert r.returncode == 0, r.stdout + r.stderr
     labels = sorted(SAMPLES.glob("*.json"))
     assert len(labels) >= 14
@@ -47,6 +47,6 @@ def test_real_clips_match_their_labels(real_clips):
     """Every usable labelled real clip: exact reps (per side for bird-dog); every negative clip,
     run as each of the six exercises, counts nothing; clean clips get at most one warning a
     minute. The clips stay in ../shared (no licence): only their landmark logs are cached."""
-    r = run_cli("eval", real_clips, "--cache", CACHE, "--quiet", timeout=3000)
+    r = run_cli("eval", real_clips, "--cache", CACHE, "--quiet", "--jobs", "2", timeout=3000)
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"(\d+) of \1 clip runs match", r.stdout)

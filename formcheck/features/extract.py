@@ -14,7 +14,7 @@ SIDE_IDX = {  # shoulder, elbow, wrist, hip, knee, ankle, ear
     "right": (12, 14, 16, 24, 26, 28, 8),
 }
 # Landmarks that must be in the picture for the body to count as "in frame" (shoulders..ankles).
-BODY = (11, 12, 23, 24, 25, 26, 27, 28)
+BODY = [11, 12, 23, 24, 25, 26, 27, 28]
 MIN_VISIBILITY = 0.5
 
 
@@ -31,13 +31,18 @@ class Features:
         return self.values.get(name, NAN)
 
 
+def _nanmean(*xs: float) -> float:
+    vals = [x for x in xs if x == x]
+    return sum(vals) / len(vals) if vals else NAN
+
+
 def _angle(a, b, c) -> float:
-    """Angle ABC in degrees."""
-    v1, v2 = a - b, c - b
-    n = math.hypot(*v1) * math.hypot(*v2)
+    """Angle ABC in degrees (points are (x, y) pairs: plain floats, a few µs per call)."""
+    x1, y1, x2, y2 = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+    n = math.hypot(x1, y1) * math.hypot(x2, y2)
     if n < 1e-9:
         return NAN
-    return math.degrees(math.acos(max(-1.0, min(1.0, float(v1 @ v2) / n))))
+    return math.degrees(math.acos(max(-1.0, min(1.0, (x1 * x2 + y1 * y2) / n))))
 
 
 def _elevation(frm, to) -> float:
@@ -63,8 +68,8 @@ class FeatureExtractor:
         self._spine_t = -math.inf
 
     def _near_side(self, lm: np.ndarray) -> str:
-        zl = float(np.nanmean(lm[[11, 23, 25], 2]))
-        zr = float(np.nanmean(lm[[12, 24, 26], 2]))
+        z = lm[:27, 2].tolist()
+        zl, zr = _nanmean(z[11], z[23], z[25]), _nanmean(z[12], z[24], z[26])
         if not (math.isfinite(zl) and math.isfinite(zr)):
             return self._side or "left"
         if self._side is None:
@@ -79,18 +84,19 @@ class FeatureExtractor:
         if smoothed is None:
             return Features(frame.t, detected=False)
         lm = smoothed
-        p = lm[:, :2] * (frame.width, frame.height)     # pixels: angles are true to the picture
-        vis = np.minimum(lm[:, 3], np.where(lm[:, 4] > 0, lm[:, 4], 1.0))
+        p = (lm[:, :2] * (frame.width, frame.height)).tolist()   # pixels: angles true to the picture
+        visible = (np.minimum(lm[:, 3], np.where(lm[:, 4] > 0, lm[:, 4], 1.0)) >= MIN_VISIBILITY).tolist()
         side = self._near_side(lm)
         s, e, w, h, k, a, ear = SIDE_IDX[side]
         v: dict[str, float] = {}
 
         def ok(*idx) -> bool:
-            return bool(np.all(vis[list(idx)] >= MIN_VISIBILITY))
+            return all(visible[i] for i in idx)
 
-        torso = float(np.hypot(*(p[s] - p[h])))
-        mid_sh, mid_hip = (p[11] + p[12]) / 2, (p[23] + p[24]) / 2
-        torso_mid = float(np.hypot(*(mid_sh - mid_hip)))
+        torso = math.hypot(p[s][0] - p[h][0], p[s][1] - p[h][1])
+        mid_sh = ((p[11][0] + p[12][0]) / 2, (p[11][1] + p[12][1]) / 2)
+        mid_hip = ((p[23][0] + p[24][0]) / 2, (p[23][1] + p[24][1]) / 2)
+        torso_mid = math.hypot(mid_sh[0] - mid_hip[0], mid_sh[1] - mid_hip[1])
         if torso < 1e-6:
             return Features(frame.t, detected=True, side=side)
         v["torso_px"] = torso
@@ -107,21 +113,21 @@ class FeatureExtractor:
         # Hip height relative to the shoulder-knee line, in torso lengths, positive = hips higher
         # in the picture than the line (a bridge pushed too high), negative = below it (sagging).
         if ok(s, h, k):
-            d = p[k] - p[s]
-            n = float(np.hypot(*d))
+            dx, dy = p[k][0] - p[s][0], p[k][1] - p[s][1]
+            n = math.hypot(dx, dy)
             if n > 1e-6:
-                normal = np.array([-d[1], d[0]]) / n
-                if normal[1] > 0:
-                    normal = -normal  # point it up the picture
-                v["hip_line"] = float((p[h] - p[s]) @ normal / torso)
-        v["head_height"] = float((p[s][1] - p[0][1]) / torso) if ok(s, 0) else NAN
+                nx, ny = -dy / n, dx / n
+                if ny > 0:
+                    nx, ny = -nx, -ny  # point it up the picture
+                v["hip_line"] = ((p[h][0] - p[s][0]) * nx + (p[h][1] - p[s][1]) * ny) / torso
+        v["head_height"] = (p[s][1] - p[0][1]) / torso if ok(s, 0) else NAN
         if ok(s, h, ear):
             v["neck_lift"] = _elevation(p[s], p[ear]) - _elevation(p[h], p[s])
-        v["shoulder_width"] = float(np.hypot(*(p[11] - p[12])) / max(torso_mid, 1e-6))
-        v["hip_width"] = float(np.hypot(*(p[23] - p[24])) / max(torso_mid, 1e-6))
-        inside = (lm[BODY, 0] > -0.02) & (lm[BODY, 0] < 1.02) & (lm[BODY, 1] > -0.02) & (lm[BODY, 1] < 1.02)
-        present = lm[BODY, 4] >= 0.5
-        v["in_frame"] = float(np.mean(inside & present))
+        v["shoulder_width"] = math.hypot(p[11][0] - p[12][0], p[11][1] - p[12][1]) / max(torso_mid, 1e-6)
+        v["hip_width"] = math.hypot(p[23][0] - p[24][0], p[23][1] - p[24][1]) / max(torso_mid, 1e-6)
+        body = lm[BODY]
+        inside = (body[:, 0] > -0.02) & (body[:, 0] < 1.02) & (body[:, 1] > -0.02) & (body[:, 1] < 1.02)
+        v["in_frame"] = float(np.count_nonzero(inside & (body[:, 4] >= 0.5))) / len(BODY)
         spine_due = self.with_spine or (self.spine_interval_s > 0 and frame.t - self._spine_t >= self.spine_interval_s)
         if spine_due and frame.mask is not None:
             self._spine_t = frame.t

@@ -23,10 +23,15 @@ POSITIONS = np.array([0.08, 0.1, 0.9, 0.92, 0.35, 0.42, 0.5, 0.58, 0.65])
 STEPS = np.linspace(-0.3, 1.0, 66)
 
 
-def _segment_distance(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(((pts - a) @ ab) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
-    return np.hypot(*(pts - (a + t[..., None] * ab)).transpose(-1, *range(pts.ndim - 1)))
+def _near_segments(pts: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float) -> np.ndarray:
+    """For points (..., 2) and segments a, b (A, 2): is each point within `radius` of any segment."""
+    ab = b - a                                                          # (A, 2)
+    rel = pts[None, ...] - a.reshape(-1, *([1] * (pts.ndim - 1)), 2)    # (A, ..., 2)
+    denom = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-9).reshape(-1, *([1] * (pts.ndim - 1)))
+    abb = ab.reshape(-1, *([1] * (pts.ndim - 1)), 2)
+    t = np.clip((rel * abb).sum(-1) / denom, 0.0, 1.0)
+    d = rel - t[..., None] * abb
+    return ((d * d).sum(-1) < radius * radius).any(axis=0)
 
 
 def back_contour(mask: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndarray, arms=()):
@@ -62,17 +67,22 @@ def back_contour(mask: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndarray, 
     if (top == len(STEPS) - 1).any():  # the silhouette runs past the search: not a back
         return None
     usable = np.ones(len(POSITIONS), bool)
-    arm_r = 0.12 * length
-    for a, b in arms:
-        a = np.array([a[0] * mw, a[1] * mh])
-        b = np.array([b[0] * mw, b[1] * mh])
-        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-            continue
-        near_arm = (_segment_distance(pts, a, b) < arm_r) & (STEPS[None, :] > 0)
-        usable &= ~near_arm.any(axis=1)
+    segs = np.array([(a[0] * mw, a[1] * mh, b[0] * mw, b[1] * mh) for a, b in arms], dtype=float).reshape(-1, 4)
+    segs = segs[np.isfinite(segs).all(axis=1)]
+    if len(segs):
+        up = pts[:, STEPS > 0]   # only the part of each line above the chord can meet an arm over the back
+        r = 0.12 * length
+        lo, hi = up.reshape(-1, 2).min(axis=0) - r, up.reshape(-1, 2).max(axis=0) + r
+        # segments whose bounding box misses the lines' cannot be near them (arms on the floor)
+        seg_lo, seg_hi = np.minimum(segs[:, :2], segs[:, 2:]), np.maximum(segs[:, :2], segs[:, 2:])
+        segs = segs[((seg_hi >= lo) & (seg_lo <= hi)).all(axis=1)]
+        if len(segs):
+            usable &= ~_near_segments(up, segs[:, :2], segs[:, 2:], r).any(axis=1)
     ends_ok, middle_ok = usable[:4], usable[4:]
     if ends_ok.sum() < 1 or middle_ok.sum() < 2:
         return None
-    heights = STEPS[top]
-    ends, middle = heights[:4][ends_ok].mean(), heights[4:][middle_ok].mean()
-    return float(middle), float(middle - ends)
+    heights = STEPS[top].tolist()
+    ends = [hgt for hgt, ok in zip(heights[:4], ends_ok.tolist()) if ok]
+    mids = [hgt for hgt, ok in zip(heights[4:], middle_ok.tolist()) if ok]
+    middle = sum(mids) / len(mids)
+    return middle, middle - sum(ends) / len(ends)

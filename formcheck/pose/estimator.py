@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 import cv2
+
 import numpy as np
 
 from formcheck.errors import FormcheckError
@@ -64,6 +66,9 @@ def mask_shape(width: int, height: int) -> tuple[int, int]:
     return max(1, round(MASK_WIDTH * height / max(width, 1))), MASK_WIDTH
 
 
+CROWD_LAG = 4   # frames between a crowd check's frame and the frame that carries its count
+
+
 class PoseEstimator:
     """Thin wrapper on MediaPipe's PoseLandmarker in VIDEO mode. Use it as a context manager.
 
@@ -72,14 +77,21 @@ class PoseEstimator:
     from the source are monotonically increasing as VIDEO mode requires."""
 
     def __init__(self, model: str | os.PathLike | None = None, with_mask: bool = True,
-                 crowd_check_s: float = 3.0):
+                 crowd_check_s: float = 3.0, threads: bool = True):
         self.model_path = check_model(model)
         self.with_mask = with_mask
         # The tracker follows one person (num_poses=1). Asking it for two (num_poses=2) runs the
         # person detector on every frame: 51 instead of 30 ms/frame here. Instead a second
         # landmarker (num_poses=2, fed as a sparse video so it keeps tracking whoever it found)
-        # counts people every `crowd_check_s` seconds: ~110 ms a check, ~1 ms/frame at 30 fps.
+        # counts people every `crowd_check_s` seconds: ~110 ms a check. The check runs on its own
+        # thread (inference uses one core; the second is free) and its count is attached
+        # CROWD_LAG frames later, waiting for it if need be: no spike in the live loop, and the
+        # same frames get the same counts on every run.
         self.crowd_check_s = crowd_check_s
+        self.threads = threads      # False: the check runs inline (a batch worker keeps to one core)
+        self._crowd_pool = None
+        self._crowd_job = None      # (future, estimate call that receives its count)
+        self._calls = 0
         self._next_crowd_check = 0.0
         self._crowd = None
         self._landmarker = None
@@ -111,11 +123,33 @@ class PoseEstimator:
         self.close()
 
     def close(self) -> None:
+        if self._crowd_pool is not None:
+            self._crowd_pool.shutdown(wait=True)
+            self._crowd_pool, self._crowd_job = None, None
         for name in ("_landmarker", "_crowd"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
                 setattr(self, name, None)
+
+    def _crowd_check(self, frame: PoseFrame, image, ms: int, t: float, tracked: bool) -> None:
+        if self._crowd_job is not None and self._calls >= self._crowd_job[1]:
+            frame.people = max(self._crowd_job[0].result(), 1 if tracked else 0)
+            self._crowd_job = None
+        if self._crowd_job is None and t >= self._next_crowd_check:
+            self._next_crowd_check = t + self.crowd_check_s
+            if self._crowd_pool is None and self.threads:
+                self._crowd_pool = ThreadPoolExecutor(1, thread_name_prefix="formcheck-crowd")
+            crowd = self._crowd
+
+            def count() -> int:
+                return len(crowd.detect_for_video(image, ms).pose_landmarks)
+            if self.threads:
+                job = self._crowd_pool.submit(count)
+            else:
+                job = Future()
+                job.set_result(count())
+            self._crowd_job = (job, self._calls + CROWD_LAG)
 
     def estimate(self, index: int, t: float, image_bgr: np.ndarray) -> PoseFrame:
         import mediapipe as mp
@@ -135,10 +169,9 @@ class PoseEstimator:
                 result = self._landmarker.detect_for_video(image, ms)
             self._warmed = index >= 2 or t > 0.2
         frame = PoseFrame(index=index, t=t, width=w, height=h)
-        if self._crowd is not None and t >= self._next_crowd_check:
-            self._next_crowd_check = t + self.crowd_check_s
-            seen = len(self._crowd.detect_for_video(image, ms).pose_landmarks)
-            frame.people = max(seen, 1 if result.pose_landmarks else 0)
+        self._calls += 1
+        if self._crowd is not None:
+            self._crowd_check(frame, image, ms, t, bool(result.pose_landmarks))
         if not result.pose_landmarks:
             return frame
         frame.landmarks = np.array(

@@ -127,12 +127,15 @@ def _section_html(sec: Section, n: int) -> str:
     out.append("</table>")
     if r["holds"]:
         target = sec.target.get("hold_s", sec.hold_target_s)
-        out.append(f'<h3>Holds <small>(seconds in good form; target {_esc(f"{target:g}")} s)</small></h3>')
+        aim = f"; target {target:g} s" if target > 0 else ""
+        out.append(f'<h3>Holds <small>(seconds in good form{_esc(aim)})</small></h3>')
         out.append('<table class="holds"><tr><th>#</th><th>from</th><th>good form</th><th></th></tr>')
         for i, h in enumerate(r["holds"], 1):
-            ok = h["seconds"] >= target - 0.05
+            mark = ""
+            if target > 0:
+                mark = "<span class=ok>✓</span>" if h["seconds"] >= target - 0.05 else "<span class=short>short</span>"
             out.append(f'<tr class="hold"><td>{i}</td><td>{h["start_s"]:.1f} s</td><td>{h["seconds"]:.1f} s</td>'
-                       f'<td>{"<span class=ok>✓</span>" if ok else "<span class=short>short</span>"}</td></tr>')
+                       f'<td>{mark}</td></tr>')
         out.append("</table>")
     out.append(f'<h3>Form warnings ({len(r["warnings"])})</h3>')
     if r["warnings"]:
