@@ -12,6 +12,8 @@ bulges up in the middle (positive); a sagging, arched back (extension, "cow") di
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # Where along the chord (0 = hip, 1 = shoulder) the outline is read: the first 4 are the ends, the
@@ -21,20 +23,23 @@ POSITIONS = np.array([0.08, 0.1, 0.9, 0.92, 0.35, 0.42, 0.5, 0.58, 0.65])
 # Along the normal, in torso lengths. It starts below the chord: in a deep "cat" the whole trunk,
 # belly included, rises above the shoulder-hip chord.
 STEPS = np.linspace(-0.3, 1.0, 66)
+_UP = STEPS > 0
 
 
-def _near_segments(pts: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float) -> np.ndarray:
-    """For points (..., 2) and segments a, b (A, 2): is each point within `radius` of any segment."""
-    ab = b - a                                                          # (A, 2)
-    rel = pts[None, ...] - a.reshape(-1, *([1] * (pts.ndim - 1)), 2)    # (A, ..., 2)
-    denom = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-9).reshape(-1, *([1] * (pts.ndim - 1)))
-    abb = ab.reshape(-1, *([1] * (pts.ndim - 1)), 2)
-    t = np.clip((rel * abb).sum(-1) / denom, 0.0, 1.0)
-    d = rel - t[..., None] * abb
-    return ((d * d).sum(-1) < radius * radius).any(axis=0)
+def _near_segments(px: np.ndarray, py: np.ndarray, segs: np.ndarray, radius: float) -> np.ndarray:
+    """For points (px, py) of any shape and segments (A, 4) = ax, ay, bx, by: is each point within
+    `radius` of any segment. x and y are kept apart: each numpy call works on a whole grid."""
+    shape = (-1,) + (1,) * px.ndim
+    ax, ay = segs[:, 0].reshape(shape), segs[:, 1].reshape(shape)
+    dx, dy = segs[:, 2].reshape(shape) - ax, segs[:, 3].reshape(shape) - ay
+    denom = np.maximum(dx * dx + dy * dy, 1e-9)
+    rx, ry = px - ax, py - ay
+    t = np.clip((rx * dx + ry * dy) / denom, 0.0, 1.0)
+    ex, ey = rx - t * dx, ry - t * dy
+    return (ex * ex + ey * ey < radius * radius).any(axis=0)
 
 
-def back_contour(mask: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndarray, arms=()):
+def back_contour(mask: np.ndarray, shoulder_xy, hip_xy, arms=()):
     """(back_height, spine_curve) or None when the outline cannot be traced.
 
     `mask` is the (h, w) bool silhouette; shoulder/hip in normalised picture coordinates. `arms`
@@ -42,24 +47,24 @@ def back_contour(mask: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndarray, 
     an arm pulled back (a row) lies over the back's outline, so lines that meet an arm are left
     out of the measurement rather than read as a rounded back."""
     mh, mw = mask.shape
-    s = np.array([shoulder_xy[0] * mw, shoulder_xy[1] * mh])
-    h = np.array([hip_xy[0] * mw, hip_xy[1] * mh])
-    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
+    sx, sy = float(shoulder_xy[0]) * mw, float(shoulder_xy[1]) * mh
+    hx, hy = float(hip_xy[0]) * mw, float(hip_xy[1]) * mh
+    if not all(math.isfinite(v) for v in (sx, sy, hx, hy)):
         return None
-    chord = s - h
-    length = float(np.hypot(*chord))
+    cx, cy = sx - hx, sy - hy
+    length = math.hypot(cx, cy)
     if length < 4.0:  # torso under 4 mask pixels: too small to trace
         return None
-    normal = np.array([-chord[1], chord[0]]) / length
-    if normal[1] > 0:  # point it up the picture
-        normal = -normal
-    base = h + POSITIONS[:, None] * chord                                 # (P, 2)
-    pts = base[:, None, :] + STEPS[None, :, None] * length * normal       # (P, S, 2)
-    xi = np.clip(np.round(pts[..., 0]).astype(int), 0, mw - 1)
-    yi = np.clip(np.round(pts[..., 1]).astype(int), 0, mh - 1)
-    inside = mask[yi, xi]
-    outside_pic = (pts[..., 0] < 0) | (pts[..., 0] > mw - 1) | (pts[..., 1] < 0) | (pts[..., 1] > mh - 1)
-    inside &= ~outside_pic
+    nx, ny = -cy / length, cx / length
+    if ny > 0:  # point it up the picture
+        nx, ny = -nx, -ny
+    # Lines across the chord: (P positions, S steps) grids of x and y in mask pixels.
+    along = STEPS[None, :] * length
+    px = (hx + POSITIONS * cx)[:, None] + along * nx
+    py = (hy + POSITIONS * cy)[:, None] + along * ny
+    xi = np.clip(np.rint(px).astype(np.intp), 0, mw - 1)
+    yi = np.clip(np.rint(py).astype(np.intp), 0, mh - 1)
+    inside = mask[yi, xi] & (px >= 0) & (px <= mw - 1) & (py >= 0) & (py <= mh - 1)
     if not inside.any(axis=1).all():  # some line misses the body: no outline to trace
         return None
     # The outline: the highest silhouette pixel on each line (last inside step).
@@ -70,19 +75,21 @@ def back_contour(mask: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndarray, 
     segs = np.array([(a[0] * mw, a[1] * mh, b[0] * mw, b[1] * mh) for a, b in arms], dtype=float).reshape(-1, 4)
     segs = segs[np.isfinite(segs).all(axis=1)]
     if len(segs):
-        up = pts[:, STEPS > 0]   # only the part of each line above the chord can meet an arm over the back
+        # only the part of each line above the chord can meet an arm lying over the back
+        upx, upy = px[:, _UP], py[:, _UP]
         r = 0.12 * length
-        lo, hi = up.reshape(-1, 2).min(axis=0) - r, up.reshape(-1, 2).max(axis=0) + r
+        lo_x, hi_x, lo_y, hi_y = upx.min() - r, upx.max() + r, upy.min() - r, upy.max() + r
         # segments whose bounding box misses the lines' cannot be near them (arms on the floor)
-        seg_lo, seg_hi = np.minimum(segs[:, :2], segs[:, 2:]), np.maximum(segs[:, :2], segs[:, 2:])
-        segs = segs[((seg_hi >= lo) & (seg_lo <= hi)).all(axis=1)]
+        keep = ((np.maximum(segs[:, 0], segs[:, 2]) >= lo_x) & (np.minimum(segs[:, 0], segs[:, 2]) <= hi_x)
+                & (np.maximum(segs[:, 1], segs[:, 3]) >= lo_y) & (np.minimum(segs[:, 1], segs[:, 3]) <= hi_y))
+        segs = segs[keep]
         if len(segs):
-            usable &= ~_near_segments(up, segs[:, :2], segs[:, 2:], r).any(axis=1)
-    ends_ok, middle_ok = usable[:4], usable[4:]
-    if ends_ok.sum() < 1 or middle_ok.sum() < 2:
+            usable &= ~_near_segments(upx, upy, segs, r).any(axis=1)
+    ends_ok, middle_ok = usable[:4].tolist(), usable[4:].tolist()
+    if sum(ends_ok) < 1 or sum(middle_ok) < 2:
         return None
     heights = STEPS[top].tolist()
-    ends = [hgt for hgt, ok in zip(heights[:4], ends_ok.tolist()) if ok]
-    mids = [hgt for hgt, ok in zip(heights[4:], middle_ok.tolist()) if ok]
+    ends = [hgt for hgt, ok in zip(heights[:4], ends_ok) if ok]
+    mids = [hgt for hgt, ok in zip(heights[4:], middle_ok) if ok]
     middle = sum(mids) / len(mids)
     return middle, middle - sum(ends) / len(ends)

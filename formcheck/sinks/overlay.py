@@ -32,7 +32,8 @@ class Overlay:
                 cv2.circle(image, (int(x), int(y)), max(2, int(4 * unit)), (0, 220, 0), -1, cv2.LINE_AA)
         # Top band: exercise, phase, reps, hold.
         band = int(78 * unit)
-        image[:band] = (image[:band] * 0.35).astype(np.uint8)
+        top = image[:band]
+        cv2.convertScaleAbs(top, dst=top, alpha=0.35)   # darken in place
         t1 = max(1, int(2 * unit))
         cv2.putText(image, self.title, (int(12 * unit), int(30 * unit)), FONT, 0.8 * unit, (255, 255, 255), t1, cv2.LINE_AA)
         cv2.putText(image, state.phase.upper(), (int(12 * unit), int(64 * unit)), FONT, 0.8 * unit, (180, 255, 180), t1, cv2.LINE_AA)
