@@ -52,7 +52,7 @@ def test_html_report_has_plots_and_one_entry_per_warning(html_run):
     page = (out / "r.html").read_text()
     report = json.loads((out / "r.json").read_text())
     assert report["warnings"], "the fault sample must produce warnings"
-    rows = re.findall(r'<tr class="warning [a-z]+">(.*?)</tr>', page, re.S)
+    rows = re.findall(r'<tr class="warning sev-[a-z]+">(.*?)</tr>', page, re.S)
     assert len(rows) == len(report["warnings"])
     for row, w in zip(rows, report["warnings"]):
         assert f"{w['t_s']:.1f} s" in row and w["code"] in row
@@ -314,3 +314,35 @@ def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):
     assert err.count("\n") == 1 and "espeak-ng" in err
     assert make_coach(mute=True, quiet=False) is None and capsys.readouterr().err == ""
 
+
+
+def test_a_live_session_speaks_through_espeak_ng(tmp_path, monkeypatch):
+    """End to end: the live loop (a stand-in camera playing 10 s of a glute-bridge sample in real
+    time) starts espeak-ng with the rep counts; a fake espeak-ng on PATH records its arguments."""
+    import cv2
+    clip = tmp_path / "bridge10s.mp4"
+    cap = cv2.VideoCapture(str(sample("glute-bridge_good")))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    out = None
+    for _ in range(int(10.5 * fps)):
+        ok, frame = cap.read()
+        if out is None:
+            out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
+        out.write(frame)
+    out.release()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    said = tmp_path / "said.txt"
+    fake = bin_dir / "espeak-ng"
+    fake.write_text(f'#!/bin/sh\nfor a; do last="$a"; done\necho "$last" >> "{said}"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    r = run_cli("--exercise", "glute-bridge", "--camera", clip, "--headless", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    reps = json.loads((tmp_path / "r.json").read_text())["reps"]
+    assert reps >= 1
+    lines = said.read_text().split("\n")
+    assert [str(n) for n in range(1, reps + 1)] == [x for x in lines if x.isdigit()]
+    assert "down" in lines        # the 2 s hold at the top is called when it is done
+    r = run_cli("--exercise", "glute-bridge", "--camera", clip, "--headless", "--mute", "--no-history")
+    assert r.returncode == 0 and said.read_text().split("\n") == lines   # --mute: nothing more said

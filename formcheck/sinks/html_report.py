@@ -144,7 +144,7 @@ def _section_html(sec: Section, n: int) -> str:
             jpg = sec.thumbnails.get((round(w["t_s"], 3), w["code"]))
             img = (f'<img class="thumb" alt="frame at {w["t_s"]:.1f} s" src="{_data_uri("image/jpeg", jpg)}">'
                    if jpg else '<span class="nothumb">no video</span>')
-            out.append(f'<tr class="warning {_esc(w["severity"])}"><td>{w["t_s"]:.1f} s</td>'
+            out.append(f'<tr class="warning sev-{_esc(w["severity"])}"><td>{w["t_s"]:.1f} s</td>'
                        f'<td><b>{_esc(w["message"])}</b><br><code>{_esc(w["code"])}</code> · {_esc(w["severity"])}</td>'
                        f'<td>{img}</td></tr>')
         out.append("</table>")
@@ -166,8 +166,8 @@ body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 
 h1{margin-bottom:0}.meta{color:#666;margin-top:.2em}
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 .ok{color:#2ca02c;font-weight:bold}.short{color:#e67e00;font-weight:bold}
-tr.danger td:first-child{border-left:4px solid #d62728}tr.warning td:first-child{border-left:4px solid #e67e00}
-tr.info td:first-child{border-left:4px solid #1f77b4}
+tr.sev-danger td:first-child{border-left:4px solid #d62728}tr.sev-warning td:first-child{border-left:4px solid #e67e00}
+tr.sev-info td:first-child{border-left:4px solid #1f77b4}
 img.thumb{width:240px;border:1px solid #ccc}img.plot{width:100%}.nothumb{color:#999}
 section.exercise{border-top:2px solid #eee;margin-top:1.5em}.safety{background:#fff6e0;padding:.8em;border-radius:4px}
 """

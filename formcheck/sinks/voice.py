@@ -20,6 +20,7 @@ from formcheck.events import FormWarning, Guidance, MachineState, RepCounted, Tr
 
 PRIORITY = {"rep": 1, "count": 2, "guidance": 2, "info": 2, "warning": 3, "danger": 4, "transition": 3}
 COUNTDOWN_AT = (5, 3, 2, 1)   # seconds left in a hold when the countdown speaks
+COUNTDOWN_MIN_S = 5.0         # holds shorter than this are not counted down
 
 
 class SubprocessSpeech:
@@ -102,8 +103,8 @@ class VoiceCoach:
         if target <= 0:
             return
         left = target - st.hold_s
-        for mark in COUNTDOWN_AT:
-            if mark < target and left <= mark and mark not in self._countdown_said:
+        for mark in COUNTDOWN_AT:   # a short hold (2 s) gets only its "down"
+            if target >= COUNTDOWN_MIN_S and mark < target and left <= mark and mark not in self._countdown_said:
                 self._countdown_said.update(m for m in COUNTDOWN_AT if m >= mark)
                 self.add(Cue(t, f"{mark} seconds" if mark == COUNTDOWN_AT[0] else str(mark), PRIORITY["count"]))
         if left <= 0 and not self._down_said:
