@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             return main_score(args.folder, args.exercise, args.jobs, args.out, args.model, args.config, args.quiet)
         if argv and argv[0] == "history":
             args = history_parser().parse_args(argv[1:])
+            if args.limit < 1:
+                history_parser().error("--limit must be at least 1")
             import datetime
             import sqlite3
             from formcheck.history import History, summary
