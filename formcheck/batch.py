@@ -35,13 +35,23 @@ def parallel_map(fn, items: list, jobs: int, progress_label: str | None = None, 
                 out.append(fn(*item))
                 bar.update()
             return out
+        # Longest files first (by size), so no worker is left with a long file at the end while
+        # the others idle; results still come back in the given order.
+        order = sorted(range(len(items)), key=lambda i: -_size(items[i][0]))
         with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(fn, *item) for item in items]
+            futures = {i: pool.submit(fn, *items[i]) for i in order}
             out = []
-            for f in futures:
-                out.append(f.result())
+            for i in range(len(items)):
+                out.append(futures[i].result())
                 bar.update()
             return out
+
+
+def _size(path) -> int:
+    try:
+        return os.path.getsize(path)
+    except (OSError, TypeError):
+        return 0
 
 
 def score_one(video: str, exercise: str | None, out_dir: str | None, model: str | None, config: str | None,
