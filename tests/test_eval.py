@@ -50,3 +50,25 @@ def test_real_clips_match_their_labels(real_clips):
     r = run_cli("eval", real_clips, "--cache", CACHE, "--quiet", "--jobs", "2", timeout=3000)
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"(\d+) of \1 clip runs match", r.stdout)
+
+
+def test_machines_do_not_count_other_exercises():
+    """Someone doing another exercise (the routine's transitions, a user who picked the wrong
+    one) gets no reps: every machine on every other exercise's samples counts 0. One known
+    exception: a bridge with the arms overhead (the mannequin's) and a superman look alike in a
+    side view, where 2-D landmarks do not tell face-up from face-down."""
+    from formcheck.evaluate import cached_log
+    from formcheck.exercises.spec import EXERCISES
+    from formcheck.pipeline import score_log
+    from formcheck.pose.log import read_log
+
+    counted = {}
+    for video in sorted(SAMPLES.glob("*.mp4")):
+        own = json.loads(video.with_suffix(".json").read_text())["exercise"]
+        log = read_log(cached_log(video, CACHE))
+        for ex in EXERCISES:
+            if ex != own:
+                reps = score_log(log, ex)["reps"]
+                if reps:
+                    counted[(video.stem, ex)] = reps
+    assert set(counted) <= {("glute-bridge_good", "superman"), ("glute-bridge_fault", "superman")}, counted
