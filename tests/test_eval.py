@@ -72,3 +72,23 @@ def test_machines_do_not_count_other_exercises():
                 if reps:
                     counted[(video.stem, ex)] = reps
     assert set(counted) <= {("glute-bridge_good", "superman"), ("glute-bridge_fault", "superman")}, counted
+
+
+def test_machines_do_not_count_other_exercises_on_real_clips(real_clips):
+    """The same on real footage: no machine counts a rep on another exercise's real clip."""
+    from formcheck.evaluate import cached_log
+    from formcheck.exercises.spec import EXERCISES
+    from formcheck.pipeline import score_log
+    from formcheck.pose.log import read_log
+
+    counted = {}
+    for label_path in sorted(real_clips.glob("*.json")):
+        label = json.loads(label_path.read_text())
+        own = label.get("exercise")
+        if own not in EXERCISES or not label.get("usable", True):
+            continue   # negatives are checked against all six machines by eval itself
+        log = read_log(cached_log(label_path.with_suffix(".mp4"), CACHE))
+        for ex in EXERCISES:
+            if ex != own and (reps := score_log(log, ex)["reps"]):
+                counted[(label_path.stem, ex)] = reps
+    assert not counted, counted
