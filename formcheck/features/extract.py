@@ -57,7 +57,7 @@ class FeatureExtractor:
     """Turns smoothed landmarks (+ silhouette) into `Features`.
 
     The near side is chosen from MediaPipe's depth (z) with a margin, so it does not flip on noise;
-    The silhouette's back contour (~0.1 ms) is measured every frame for exercises that use it
+    The silhouette's back contour (~0.2 ms) is measured every frame for exercises that use it
     (`with_spine`), otherwise every `spine_interval_s` for the report's plot (0 = never)."""
 
     def __init__(self, with_spine: bool = True, side_margin: float = 0.03, spine_interval_s: float = 0.2):
