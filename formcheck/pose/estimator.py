@@ -83,7 +83,7 @@ class PoseEstimator:
         # The tracker follows one person (num_poses=1). Asking it for two (num_poses=2) runs the
         # person detector on every frame: 51 instead of 30 ms/frame here. Instead a second
         # landmarker (num_poses=2, fed as a sparse video so it keeps tracking whoever it found)
-        # counts people every `crowd_check_s` seconds: ~110 ms a check. The check runs on its own
+        # counts people every `crowd_check_s` seconds: 31-110 ms a check (machines differ). The check runs on its own
         # thread (inference uses one core; the second is free) and its count is attached
         # CROWD_LAG frames later, waiting for it if need be: no spike in the live loop, and the
         # same frames get the same counts on every run.
