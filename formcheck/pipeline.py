@@ -18,7 +18,7 @@ from formcheck.pose.stream import estimate_stream
 from formcheck.pose.log import LandmarkLogWriter, LogHeader, read_log
 from formcheck.session import Session
 from formcheck.sinks.overlay import Overlay
-from formcheck.sinks.html_report import is_html, section_from, thumbnail, write_html_report
+from formcheck.sinks.html_report import is_html, thumbnail, write_html_report
 from formcheck.sinks.report import check_writable, write_json_report
 from formcheck.sinks.voice import make_coach
 from formcheck.sources import CameraSource, VideoFileSource
@@ -98,7 +98,7 @@ class VideoSink:
 def run(opts: RunOptions) -> dict:
     """Run a live or file session. Returns the report dict (also written to each opts.report)."""
     spec = load_spec(opts.exercise, opts.config)
-    return run_driver(opts, lambda source, fps: Session(spec, source, fps))
+    return run_driver(opts, lambda source, fps, series: Session(spec, source, fps, series))
 
 
 def run_driver(opts: RunOptions, make_driver) -> dict:
@@ -121,9 +121,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
         _say(opts, note)
     live = opts.video is None
     voice = opts.voice if opts.voice is not None else (make_coach(opts.mute, opts.quiet) if live else None)
-    want_thumbs = any(is_html(p) for p in reports)
+    want_thumbs = any(is_html(p) for p in reports)   # thumbnails and the plots' series
     fps = getattr(source, "analysed_fps", source.fps)
-    session = make_driver(source.name, fps)
+    session = make_driver(source.name, fps, want_thumbs)
     overlay = Overlay(session.title)
     video = VideoSink(opts.save_video, fps) if opts.save_video else None
     thumbs: dict = {}
@@ -185,10 +185,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     if interrupted:
         report["notes"].append("stopped by Ctrl-C")
         _say(opts, "formcheck: stopped by Ctrl-C; session saved")
-    heading = "formcheck routine" if opts.exercise == "routine" else f"formcheck: {session.title}"
-    write_reports(reports, report, lambda: session.sections(report, thumbs), heading)
+    write_reports(reports, report, lambda: session.sections(report, thumbs), session.heading)
     if opts.history:
-        mode = "routine" if opts.exercise == "routine" else "live" if live else "video"
+        mode = session.history_mode or ("live" if live else "video")
         for rep in session.history_reports(report):
             problem = save_session(rep, mode, started)
             if problem:
@@ -214,10 +213,9 @@ def record_log(video: str, log_path, model: str | None = None, threads: bool = T
             source.close()
 
 
-def score_log(log, exercise: str, config: str | None = None, bar=None, session_out: list | None = None) -> dict:
-    """Run one exercise machine over an already-read landmark log."""
-    spec = load_spec(exercise, config)
-    session = Session(spec, log.header.source, log.header.fps)
+def score_session(log, spec, series: bool = False, bar=None) -> tuple[Session, dict]:
+    """Run one exercise machine over an already-read landmark log: (the session, its report)."""
+    session = Session(spec, log.header.source, log.header.fps, series)
     for pose in log.frames():
         session.step(pose)
         if bar is not None:
@@ -225,9 +223,12 @@ def score_log(log, exercise: str, config: str | None = None, bar=None, session_o
     report = session.finish()
     if log.problem:
         report["notes"].append(log.problem)
-    if session_out is not None:
-        session_out.append(session)
-    return report
+    return session, report
+
+
+def score_log(log, exercise: str, config: str | None = None) -> dict:
+    """The report of one exercise over an already-read landmark log (eval, benchmarks)."""
+    return score_session(log, load_spec(exercise, config))[1]
 
 
 def replay(log_path: str, exercise: str, report_path=None, config: str | None = None,
@@ -240,8 +241,7 @@ def replay(log_path: str, exercise: str, report_path=None, config: str | None = 
     log = read_log(log_path)
     if log.problem and not quiet:
         print(f"formcheck: {log.problem}", file=sys.stderr)
-    sessions: list = []
     with progress(len(log), quiet, "frame") as bar:
-        report = score_log(log, exercise, config, bar=bar, session_out=sessions)
-    write_reports(reports, report, lambda: [section_from(sessions[0], report)], f"formcheck: {spec.title} (replay)")
+        session, report = score_session(log, spec, series=any(is_html(p) for p in reports), bar=bar)
+    write_reports(reports, report, lambda: session.sections(report, {}), session.heading + " (replay)")
     return report

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from formcheck.errors import EXIT_OK, UsageError
 from formcheck.events import Guidance, MachineState, Transition
 from formcheck.exercises import load_spec
+from formcheck.features import Features
 from formcheck.session import Session, Step
 
 PROGRAMME = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-cow")
@@ -36,14 +37,18 @@ class Routine:
     fps: float
     rest_s: float = 30.0
     config: str | None = None
+    series: bool = False                             # keep plot series (an HTML report wants them)
     index: int = 0
-    sessions: list = field(default_factory=list)     # (Planned, Session, how it ended)
+    sessions: list = field(default_factory=list)     # (Planned, Session, its report, how it ended)
     _rest_until: float | None = None
     _current: Session | None = None
     _skip: bool = False
 
     def __post_init__(self):
-        self._start(0, None)
+        self._start(0)
+
+    heading = "formcheck routine"
+    history_mode = "routine"
 
     @property
     def done(self) -> bool:
@@ -57,10 +62,11 @@ class Routine:
         prefix = "Next: " if self._rest_until is not None else ""
         return f"{prefix}{self._current.spec.title} ({self.index + 1}/{len(self.plan)}, target {p.reps}{' per side' if p.per_side else ''})"
 
-    def _start(self, index: int, t: float | None) -> None:
+    def _start(self, index: int) -> None:
         self.index = index
         if index < len(self.plan):
-            self._current = Session(load_spec(self.plan[index].exercise, self.config), self.source, self.fps)
+            self._current = Session(load_spec(self.plan[index].exercise, self.config), self.source, self.fps,
+                                    self.series)
 
     def on_key(self, key: int) -> None:
         if key in SKIP_KEYS:
@@ -85,7 +91,6 @@ class Routine:
             else:
                 state = MachineState(phase=f"rest {left:4.0f} s")
                 state.guidance = Guidance(pose.t, "rest", f"Rest. Next: {self._current.spec.title}")
-                from formcheck.features import Features
                 return Step(pose, None, Features(pose.t, detected=False), state, events)
         step = self._current.step(pose)
         step.events = events + step.events
@@ -94,7 +99,7 @@ class Routine:
             self._skip = False
             report = self._current.finish()
             self.sessions.append((self.plan[self.index], self._current, report, "target reached" if reached else "skipped"))
-            self._start(self.index + 1, pose.t)
+            self._start(self.index + 1)
             if self.done:
                 step.events.append(Transition(pose.t, "Routine done. Well done"))
             else:
@@ -178,7 +183,7 @@ def main_routine(argv: list[str]) -> int:
     opts = RunOptions(exercise="routine", video=args.video, camera=args.camera, headless=args.headless,
                       save_video=args.save_video, report=args.report, model=args.model, config=args.config,
                       quiet=args.quiet, mute=args.mute, history=not args.no_history)
-    result = run_driver(opts, lambda source, fps: Routine(plan, source, fps, args.rest, args.config))
+    result = run_driver(opts, lambda source, fps, series: Routine(plan, source, fps, args.rest, args.config, series=series))
     if not args.quiet:
         from formcheck.cli import print_summary
         for e in result["exercises"]:

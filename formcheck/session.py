@@ -24,15 +24,20 @@ class Step:
 
 
 class Session:
-    def __init__(self, spec: Spec, source: str, fps: float):
+    """`series=True` keeps every frame's plotted signals for the HTML report (and measures the
+    spine outline every 0.2 s for its plot where the exercise itself does not read it); without
+    an HTML report neither is done."""
+
+    def __init__(self, spec: Spec, source: str, fps: float, series: bool = False):
         self.spec = spec
         self.smoother = LandmarkSmoother()
-        self.extract = FeatureExtractor(with_spine=spec.uses_spine)
+        self.extract = FeatureExtractor(with_spine=spec.uses_spine, spine_interval_s=0.2 if series else 0.0)
         self.machine = ExerciseMachine(spec)
         self.report = ReportBuilder(spec.name, source, spec.sides)
         self.report.fps = fps
         self.follow = PersonFollower()
         # Per-frame values of the plotted signals, for the HTML report (NaN while not measurable).
+        self.keep_series = series
         self.plot_names = tuple(dict.fromkeys(spec.plot + ("spine_curve",)))
         self.series_t: list[float] = []
         self.series: list[tuple] = []
@@ -53,11 +58,12 @@ class Session:
             self._notice_until = pose.t + 4.0
         elif pose.t > self._notice_until:
             state.extra.pop("notice", None)
-        self.series_t.append(pose.t)
-        if state.guidance is None and features.detected:
-            self.series.append(tuple(self.machine.value(n) for n in self.plot_names))
-        else:
-            self.series.append((float("nan"),) * len(self.plot_names))
+        if self.keep_series:
+            self.series_t.append(pose.t)
+            if state.guidance is None and features.detected:
+                self.series.append(tuple(self.machine.value(n) for n in self.plot_names))
+            else:
+                self.series.append((float("nan"),) * len(self.plot_names))
         self.report.frame(pose.t, lm is not None)
         for e in events:
             self.report.event(e)
@@ -66,10 +72,15 @@ class Session:
 
     # -- the driver interface the capture loop uses (formcheck.routine.Routine has the same) --
     done = False
+    history_mode = None   # stored as "live" or "video", by the source
 
     @property
     def title(self) -> str:
         return self.spec.title
+
+    @property
+    def heading(self) -> str:
+        return f"formcheck: {self.spec.title}"
 
     def on_key(self, key: int) -> None:
         pass

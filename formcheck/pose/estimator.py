@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 import cv2
-
 import numpy as np
 
 from formcheck.errors import FormcheckError
