@@ -10,8 +10,10 @@ A spec declares, with no code:
                  which signals' ranges over a rep the rep checks may use.
   [[warning]]    per-frame form rules: code, condition, positions it applies in, duration, cue.
   [[rep_check]]  rules checked once per finished rep (e.g. no pause at the top).
-`sides = ["left", "right"]` expands every `{side}`/`{other}` in names and expressions, so a sided
-exercise (bird-dog) is written once.
+  plot           signals the HTML report draws over time (with spine_curve, reps, warnings).
+Whether an exercise needs the silhouette's back outline every frame follows from its
+expressions (`spine_curve`, `back_height`). `sides = ["left", "right"]` expands every
+`{side}`/`{other}` in names and expressions, so a sided exercise (bird-dog) is written once.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ else:  # pragma: no cover
 EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-cow", "glute-bridge")
 SEVERITIES = ("info", "warning", "danger")
 
-TOP_KEYS = {"name", "title", "summary", "sides", "uses_spine", "thresholds", "signals", "position",
+TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "position",
             "rep", "warning", "rep_check", "target", "plot"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
@@ -75,7 +77,7 @@ class Spec:
     title: str
     summary: str
     sides: tuple[str, ...]
-    uses_spine: bool
+    uses_spine: bool                    # derived: an expression reads the back's outline
     thresholds: dict[str, float]
     signals: dict[str, Expr]
     positions: list[Position]
@@ -160,6 +162,10 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     sides = tuple(raw.get("sides", ()))
     expand_sides = sides or (None,)
 
+    def sides_of(*texts: str):
+        """The sides a name or expression is written for: each side if it says {side}, else once."""
+        return expand_sides if any("{side}" in t for t in texts) else (None,)
+
     def sub(text: str, side):
         if side is None:
             return text
@@ -168,14 +174,14 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
 
     signals: dict[str, Expr] = {}
     for sig_name, source in raw.get("signals", {}).items():
-        for side in (expand_sides if "{side}" in sig_name else (None,)):
+        for side in sides_of(sig_name):
             n = sub(sig_name, side)
             signals[n] = Expr(sub(source, side), f"{where}: signals.{n}")
 
     positions: list[Position] = []
     for i, p in enumerate(raw.get("position", [])):
         _check_keys(p, POSITION_KEYS, f"{where}: position[{i}]")
-        for side in (expand_sides if "{side}" in p["name"] else (None,)):
+        for side in sides_of(p["name"]):
             pname = sub(p["name"], side)
             positions.append(Position(
                 name=pname,
@@ -189,17 +195,17 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     _check_keys(rep, REP_KEYS, f"{where}: rep")
     sequences = []
     for seq in rep.get("sequences", []):
-        for side in (expand_sides if any("{side}" in s for s in seq) else (None,)):
+        for side in sides_of(*seq):
             expanded = tuple(sub(s, side) for s in seq)
             for s in expanded:
                 if s not in names:
                     raise UsageError(f"{where}: rep sequence names unknown position '{s}'")
             sequences.append((expanded, side))
     holds = tuple(h2 for h in rep.get("holds", []) for h2 in
-                  ((sub(h, s) for s in expand_sides) if "{side}" in h else (h,)))
+                  (sub(h, s) for s in sides_of(h)))
     hold_signals = {}
     for pos, source in rep.get("hold_signals", {}).items():
-        for side in (expand_sides if "{side}" in pos else (None,)):
+        for side in sides_of(pos):
             pname = sub(pos, side)
             if pname not in holds:
                 raise UsageError(f"{where}: rep.hold_signals names '{pname}', which is not a hold")
@@ -213,8 +219,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
         sev = w.get("severity", "warning")
         if sev not in SEVERITIES:
             raise UsageError(f"{where}: warning {w.get('code')}: severity must be one of {SEVERITIES}")
-        sided = "{side}" in w["when"] or any("{side}" in d for d in w.get("during", []))
-        for side in (expand_sides if sided else (None,)):
+        for side in sides_of(w["when"], *w.get("during", [])):
             during = tuple(sub(d, side) for d in w.get("during", []))
             for d in during:
                 if d not in names:
@@ -233,35 +238,48 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     _check_keys(target, TARGET_KEYS, f"{where}: target")
 
     spec = Spec(name=name, title=raw.get("title", name), summary=raw.get("summary", ""), sides=sides,
-                uses_spine=bool(raw.get("uses_spine", False)), thresholds=thresholds, signals=signals,
+                uses_spine=False, thresholds=thresholds, signals=signals,
                 positions=positions, sequences=sequences, holds=holds, hold_target_s=hold_target_s,
                 hold_while=Expr(rep["hold_while"], f"{where}: rep.hold_while") if "hold_while" in rep else None,
                 hold_signals=hold_signals,
                 track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
                 target=dict(target), common=common,
                 plot=tuple(n2 for n in raw.get("plot", []) for n2 in
-                           ((sub(n, s) for s in expand_sides) if "{side}" in n else (n,))))
+                           (sub(n, s) for s in sides_of(n))))
     _check_names(spec, where)
+    spine = {"spine_curve", "back_height"}
+    spec.uses_spine = any(spine & expr.names for _, expr, _ in _expressions(spec))
     return spec
 
 
-def _check_names(spec: Spec, where: str) -> None:
-    """Every name an expression uses must be a feature, signal, threshold or rep variable."""
+def _known_names(spec: Spec) -> tuple[set, set]:
+    """Names per-frame expressions may use, and those rep checks may use."""
     from formcheck.exercises.engine import FEATURE_NAMES, REP_VARIABLES
 
     known = set(FEATURE_NAMES) | set(spec.signals) | set(spec.thresholds) | set(spec.common)
     known |= {f"{t}_range" for t in spec.track}
-    rep_known = known | set(REP_VARIABLES)
+    return known, known | set(REP_VARIABLES)
+
+
+def _expressions(spec: Spec):
+    """(label, expression, names it may use) of every expression in the spec."""
+    known, rep_known = _known_names(spec)
     exprs = [(f"signal {n}", e, known) for n, e in spec.signals.items()]
     exprs += [(f"position {p.name}", e, known) for p in spec.positions for e in (p.enter, p.exit)]
     exprs += [(f"warning {w.code}", w.when, known) for w in spec.warnings]
     exprs += [("rep.hold_while", spec.hold_while, known)] if spec.hold_while else []
     exprs += [(f"rep.hold_signals.{n}", e, known) for n, e in spec.hold_signals.items()]
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
+    return exprs
+
+
+def _check_names(spec: Spec, where: str) -> None:
+    """Every name an expression uses must be a feature, signal, threshold or rep variable."""
+    known, _ = _known_names(spec)
     for n in spec.plot:
         if n not in known:
             raise UsageError(f"{where}: plot names unknown signal '{n}'")
-    for label, expr, allowed in exprs:
+    for label, expr, allowed in _expressions(spec):
         unknown = expr.names - allowed
         if unknown:
             raise UsageError(f"{where}: {label} uses unknown name(s) {', '.join(sorted(unknown))}")

@@ -31,6 +31,10 @@ class Features:
         return self.values.get(name, NAN)
 
 
+def _level_if_nan(x: float) -> float:
+    return 0.0 if x != x else x
+
+
 def _nanmean(*xs: float) -> float:
     vals = [x for x in xs if x == x]
     return sum(vals) / len(vals) if vals else NAN
@@ -110,6 +114,10 @@ class FeatureExtractor:
             v[f"arm_elev_{name}"] = _elevation(p[ls], p[lw]) if ok(ls, lw) else NAN
             v[f"leg_elev_{name}"] = _elevation(p[lh], p[la]) if ok(lh, la) else NAN
             v[f"thigh_elev_{name}"] = _elevation(p[lh], p[lk]) if ok(lh, lk) else NAN
+        # The lower arm and thigh of the two (a side not measured counts as level): below about
+        # -45 deg that limb props the body up (all fours, tabletop) or kneels.
+        v["arm_elev_low"] = min(_level_if_nan(v["arm_elev_left"]), _level_if_nan(v["arm_elev_right"]))
+        v["thigh_elev_low"] = min(_level_if_nan(v["thigh_elev_left"]), _level_if_nan(v["thigh_elev_right"]))
         # Hip height relative to the shoulder-knee line, in torso lengths, positive = hips higher
         # in the picture than the line (a bridge pushed too high), negative = below it (sagging).
         if ok(s, h, k):
