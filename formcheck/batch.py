@@ -14,7 +14,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from formcheck.errors import FormcheckError, UsageError
+from formcheck.errors import FormcheckError
 from formcheck.exercises.spec import EXERCISES
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
@@ -85,8 +85,6 @@ def main_score(folder: str, exercise: str | None, jobs: int, out: str | None, mo
     videos = sorted(str(p) for p in d.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
     if not videos:
         raise FormcheckError(f"no video files ({', '.join(VIDEO_SUFFIXES)}) in {d}")
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
     if exercise:   # a bad config fails once, here, not in every worker

@@ -20,6 +20,12 @@ def _exercise_arg(value: str) -> str:
     return value
 
 
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _camera_arg(value: str):
     return int(value) if value.isdigit() else value
 
@@ -55,7 +61,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 def history_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck history", description="Recent sessions, per-exercise trends and your streak.")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="recent sessions to list (default 10)")
+    p.add_argument("--limit", type=_positive_int, default=10, metavar="N", help="recent sessions to list (default 10)")
     return p
 
 
@@ -72,7 +78,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--cache", metavar="DIR", help="landmark log cache (default ~/.cache/formcheck/logs)")
     p.add_argument("--model", metavar="PATH")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="processes for pose inference (default 1)")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N", help="processes for pose inference (default 1)")
     p.add_argument("--quiet", "-q", action="store_true")
     return p
 
@@ -83,7 +89,7 @@ def score_parser() -> argparse.ArgumentParser:
                 "The exercise comes from --exercise or each file's X.json label.")
     p.add_argument("folder")
     p.add_argument("--exercise", "-e", type=_exercise_arg, metavar="NAME", help="one of: " + ", ".join(EXERCISES))
-    p.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("--jobs", "-j", type=_positive_int, default=default_jobs(), metavar="N",
                    help=f"processes (default {default_jobs()}: one per core, at most 4)")
     p.add_argument("--out", metavar="DIR", help="write a JSON report per file into DIR")
     p.add_argument("--model", metavar="PATH")
@@ -116,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "eval":
             args = eval_parser().parse_args(argv[1:])
             from formcheck.evaluate import main_eval
-            if args.jobs < 1:
-                eval_parser().error("--jobs must be at least 1")
             return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs)
         if argv and argv[0] == "score":
             args = score_parser().parse_args(argv[1:])
@@ -125,8 +129,6 @@ def main(argv: list[str] | None = None) -> int:
             return main_score(args.folder, args.exercise, args.jobs, args.out, args.model, args.config, args.quiet)
         if argv and argv[0] == "history":
             args = history_parser().parse_args(argv[1:])
-            if args.limit < 1:
-                history_parser().error("--limit must be at least 1")
             import datetime
             import sqlite3
             from formcheck.history import History, summary

@@ -9,7 +9,6 @@ HTML: one section each); each exercise goes into the history as its own session.
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 from formcheck.errors import EXIT_OK, UsageError

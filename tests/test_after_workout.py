@@ -179,16 +179,15 @@ def _scripted_stream(names, gap_s=1.5):
             index += 1
 
 
-def _label_reps(name):
-    label = json.loads(sample(name).with_suffix(".json").read_text())
-    return label
+def _label(name):
+    return json.loads(sample(name).with_suffix(".json").read_text())
 
 
 def test_routine_advances_through_the_programme_on_a_scripted_stream():
     names = ["bird-dog_good", "reverse-tabletop_good", "bent-over-row_good", "superman_good", "cat-cow_good"]
     plan = []
     for name in names:
-        label = _label_reps(name)
+        label = _label(name)
         per_side = bool(label.get("reps_by_side"))
         n = min(label["reps_by_side"].values()) if per_side else label["reps_total"]
         plan.append(Planned(name.rsplit("_", 1)[0], int(n), per_side))

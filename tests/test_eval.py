@@ -2,8 +2,6 @@
 import json
 import re
 
-import pytest
-
 from conftest import ROOT, SAMPLES, run_cli
 from formcheck.evaluate import default_cache_dir
 
@@ -52,37 +50,15 @@ def test_real_clips_match_their_labels(real_clips):
     assert re.search(r"(\d+) of \1 clip runs match", r.stdout)
 
 
-def test_machines_do_not_count_other_exercises():
-    """Someone doing another exercise (the routine's transitions, a user who picked the wrong
-    one) gets no reps: every machine on every other exercise's samples counts 0. One known
-    exception: a bridge with the arms overhead (the mannequin's) and a superman look alike in a
-    side view, where 2-D landmarks do not tell face-up from face-down."""
+def _counted_as_other_exercises(label_paths) -> dict:
+    """{(clip, machine): reps} for every machine that counts reps on another exercise's clip."""
     from formcheck.evaluate import cached_log
     from formcheck.exercises.spec import EXERCISES
     from formcheck.pipeline import score_log
     from formcheck.pose.log import read_log
 
     counted = {}
-    for video in sorted(SAMPLES.glob("*.mp4")):
-        own = json.loads(video.with_suffix(".json").read_text())["exercise"]
-        log = read_log(cached_log(video, CACHE))
-        for ex in EXERCISES:
-            if ex != own:
-                reps = score_log(log, ex)["reps"]
-                if reps:
-                    counted[(video.stem, ex)] = reps
-    assert set(counted) <= {("glute-bridge_good", "superman"), ("glute-bridge_fault", "superman")}, counted
-
-
-def test_machines_do_not_count_other_exercises_on_real_clips(real_clips):
-    """The same on real footage: no machine counts a rep on another exercise's real clip."""
-    from formcheck.evaluate import cached_log
-    from formcheck.exercises.spec import EXERCISES
-    from formcheck.pipeline import score_log
-    from formcheck.pose.log import read_log
-
-    counted = {}
-    for label_path in sorted(real_clips.glob("*.json")):
+    for label_path in label_paths:
         label = json.loads(label_path.read_text())
         own = label.get("exercise")
         if own not in EXERCISES or not label.get("usable", True):
@@ -91,4 +67,19 @@ def test_machines_do_not_count_other_exercises_on_real_clips(real_clips):
         for ex in EXERCISES:
             if ex != own and (reps := score_log(log, ex)["reps"]):
                 counted[(label_path.stem, ex)] = reps
+    return counted
+
+
+def test_machines_do_not_count_other_exercises():
+    """Someone doing another exercise (the routine's transitions, a user who picked the wrong
+    one) gets no reps: every machine on every other exercise's samples counts 0. One known
+    exception: a bridge with the arms overhead (the mannequin's) and a superman look alike in a
+    side view, where 2-D landmarks do not tell face-up from face-down."""
+    counted = _counted_as_other_exercises(sorted(SAMPLES.glob("*.json")))
+    assert set(counted) <= {("glute-bridge_good", "superman"), ("glute-bridge_fault", "superman")}, counted
+
+
+def test_machines_do_not_count_other_exercises_on_real_clips(real_clips):
+    """The same on real footage: no machine counts a rep on another exercise's real clip."""
+    counted = _counted_as_other_exercises(sorted(real_clips.glob("*.json")))
     assert not counted, counted

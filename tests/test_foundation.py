@@ -1,6 +1,5 @@
 """The foundation: model, estimator on real footage, CLI contract, landmark log round trip."""
 import json
-import shutil
 
 import cv2
 import numpy as np

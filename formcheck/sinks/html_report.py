@@ -13,11 +13,10 @@ import html
 import io
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import FormcheckError
+from formcheck.sinks.report import write_report_text
 
 SAFETY = ("Stop if anything hurts. formcheck is a practice aid, not medical advice; it sees a 2-D "
           "picture and can be wrong. With back pain or a back condition, ask a physiotherapist.")
@@ -186,13 +185,7 @@ def render_html(sections: list[Section], heading: str, created: _dt.datetime | N
 
 
 def write_html_report(path: str | os.PathLike, sections: list[Section], heading: str) -> None:
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
-    try:
-        tmp.write_text(render_html(sections, heading), encoding="utf-8")
-        os.replace(tmp, p)
-    except OSError as err:
-        raise FormcheckError(f"cannot write report {p}: {err.strerror}") from None
+    write_report_text(path, render_html(sections, heading))
 
 
 def is_html(path) -> bool:

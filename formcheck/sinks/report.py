@@ -80,11 +80,16 @@ def check_writable(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
-def write_json_report(path: str | os.PathLike, report: dict) -> None:
+def write_report_text(path: str | os.PathLike, text: str) -> None:
+    """Write a report whole or not at all (a temporary file renamed over the target)."""
     p = Path(path)
     tmp = p.with_name(p.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(report, indent=1) + "\n")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, p)
     except OSError as err:
         raise FormcheckError(f"cannot write report {p}: {err.strerror}") from None
+
+
+def write_json_report(path: str | os.PathLike, report: dict) -> None:
+    write_report_text(path, json.dumps(report, indent=1) + "\n")

@@ -90,8 +90,6 @@ def solve(pose: Pose, body: Body) -> dict[str, np.ndarray]:
     a2 = pose.trunk - pose.curve
     chest = p2 + _dir(a2) * seg
     j["spine1"], j["spine2"], j["chest"] = p1, p2, chest
-    # The trunk's front is its direction turned by -90 degrees.
-    front = _dir(pose.trunk - 90.0)
     neck_dir = a2 - pose.neck
     j["neck"] = chest + _dir(neck_dir) * b.neck * 0.5
     head = chest + _dir(neck_dir) * (b.neck + b.head_r * 0.9) + _dir(neck_dir - 90) * b.head_r * 0.15
