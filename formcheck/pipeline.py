@@ -196,8 +196,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     return report
 
 
-def record_log(video: str, log_path, model: str | None = None, threads: bool = True) -> None:
-    """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring)."""
+def record_log(video: str, log_path, model: str | None = None, threads: bool = True) -> str | None:
+    """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring).
+    Returns why the video ended early (a note for the report), if it did."""
     source = VideoFileSource(video)
     fps = source.analysed_fps
     with PoseEstimator(model, threads=threads) as estimator:
@@ -211,15 +212,13 @@ def record_log(video: str, log_path, model: str | None = None, threads: bool = T
         finally:
             log.close()
             source.close()
+    return source.stopped_early
 
 
 def score_session(log, spec, series: bool = False, bar=None) -> tuple[Session, dict]:
     """Run one exercise machine over an already-read landmark log: (the session, its report)."""
     session = Session(spec, log.header.source, log.header.fps, series)
-    for pose in log.frames():
-        session.step(pose)
-        if bar is not None:
-            bar.update()
+    session.run_log(log, bar)
     report = session.finish()
     if log.problem:
         report["notes"].append(log.problem)

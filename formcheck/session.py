@@ -8,10 +8,16 @@ import numpy as np
 
 from formcheck.events import Guidance, MachineState
 from formcheck.exercises import ExerciseMachine, Spec
+from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
 from formcheck.features import FeatureExtractor, Features, LandmarkSmoother
+from formcheck.features.extract import USED, feature_arrays, outline_arrays
+from formcheck.features.spine import MaskStack
 from formcheck.pose.follow import PersonFollower
+from formcheck.pose.log import FLAG_MASK, FLAG_POSE
 from formcheck.pose.types import PoseFrame
 from formcheck.sinks.report import ReportBuilder
+
+CHUNK = 256   # frames whose features are computed at once (bounds the outline's grids: ~12 MB)
 
 
 @dataclass
@@ -69,6 +75,68 @@ class Session:
             self.report.event(e)
         self._last_t = pose.t
         return Step(pose, smoothed, features, state, events)
+
+    def run_log(self, log, bar=None) -> None:
+        """Every frame of a landmark log at once: what `step` does frame by frame, with the
+        features and the spec's expressions computed over arrays of frames and only the state
+        (side, smoothing, positions, holds, warnings) stepped frame by frame. Same report."""
+        rec = log.records
+        n = len(rec)
+        if not n:
+            return
+        t = rec["t"].astype(np.float64)
+        flags = rec["flags"].astype(np.int64)
+        people = (flags >> 8) & 0xFF
+        raw = rec["landmarks"]
+        present = (flags & FLAG_POSE) != 0
+        notices: dict[int, str] = {}
+        if (people >= 2).any():   # the follower only acts once a crowd was seen: frame by frame
+            h = log.header
+            for i in range(n):
+                pose = PoseFrame(int(rec["index"][i]), float(t[i]), h.width, h.height,
+                                 landmarks=raw[i] if present[i] else None, people=int(people[i]))
+                kept, notice = self.follow(pose)
+                present[i] = kept.landmarks is not None
+                if notice:
+                    notices[i] = notice
+        present &= np.isfinite(raw[:, [11, 12, 23, 24], :2]).all(axis=(1, 2))  # a NaN torso = nobody
+        idx = np.flatnonzero(present)
+        t_list = t.tolist()
+        features = {name: np.full(n, np.nan) for name in FEATURE_NAMES}
+        masks = MaskStack(rec["mask"], log.header.mask_shape)
+        has_mask = (flags & FLAG_MASK) != 0
+        for lo in range(0, len(idx), CHUNK):
+            rows = idx[lo:lo + CHUNK]
+            lm = np.zeros((len(rows), 33, 5))
+            lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], raw[rows][:, USED, :3].astype(np.float64))
+            lm[:, USED, 3:] = np.nan_to_num(raw[rows][:, USED, 3:], nan=0.0)
+            right = self.extract.near_side(lm)
+            v = feature_arrays(lm, right, log.header.width, log.header.height)
+            measurable = has_mask[rows] & (v["torso_px"] >= 1e-6)
+            due = self.extract.spine_due(t[rows], measurable)
+            v["back_height"], v["spine_curve"] = outline_arrays(lm, right, masks, np.where(due, rows, -1))
+            for name, values in v.items():
+                features[name][rows] = values
+            if bar is not None:
+                bar.update(len(rows))
+        common = self.spec.common
+        raw_guidance = [guidance_code(*frame, common) for frame in zip(
+            present.tolist(), *(features[k].tolist() for k in ("in_frame", "shoulder_width", "hip_width")))]
+        events, paused, arrays = self.machine.run(t_list, raw_guidance, features)
+        for i in range(n):
+            self.report.frame(t_list[i], present[i])
+            for e in events[i]:
+                self.report.event(e)
+            if i in notices:
+                self.report.event(Guidance(t_list[i], "more_people", notices[i]))
+        self._last_t = t_list[-1]
+        if self.keep_series:
+            shown = present & ~np.asarray(paused)
+            self.series_t = t_list
+            self.series = np.stack([np.where(shown, arrays[name].astype(float), np.nan)
+                                    for name in self.plot_names], axis=1)
+        if bar is not None:
+            bar.update(n - len(idx))
 
     # -- the driver interface the capture loop uses (formcheck.routine.Routine has the same) --
     done = False

@@ -12,6 +12,7 @@ from collections import deque
 import numpy as np
 
 from formcheck.events import FormWarning, Guidance, HoldEnded, MachineState, RepCounted
+from formcheck.exercises.expr import Expr
 from formcheck.exercises.spec import Spec
 from formcheck.features.extract import Features
 
@@ -33,7 +34,24 @@ GUIDANCE = {
 }
 
 
+def guidance_code(detected: bool, in_frame: float, shoulder_width: float, hip_width: float, common: dict):
+    """A frame's set-up problem before it has lasted: "lost" (nobody found), "move_back",
+    "turn_sideways" or None (NaN compares false: not measured is not a problem)."""
+    if not detected:
+        return "lost"
+    if in_frame < common["in_frame_min"]:
+        return "move_back"
+    if shoulder_width > common["front_view_width"] and hip_width > common["front_view_width"]:
+        return "turn_sideways"
+    return None
+
+
 class ExerciseMachine:
+    """Each frame the spec's expressions are evaluated (live: on the frame's numbers; scoring a
+    file: over all frames at once, see `run`) into one row of results in a fixed layout, the
+    *slots*; the state below (position, rep progress, hold clock, warning timers) then steps
+    through the rows one frame at a time, the same code either way."""
+
     def __init__(self, spec: Spec):
         self.spec = spec
         c = spec.common
@@ -42,6 +60,23 @@ class ExerciseMachine:
                                   hold_target_s=spec.hold_target_s)
         self._env = {**spec.thresholds, **c}
         self._by_name = {p.name: p for p in spec.positions}
+        # The slots: every per-frame expression's place in a row.
+        slots: list = []
+
+        def slot(expr) -> int:
+            slots.append(expr)
+            return len(slots) - 1
+
+        self._enter = [slot(p.enter) for p in spec.positions]
+        self._exit = {p.name: slot(p.exit) for p in spec.positions}
+        self._when = [slot(w.when) for w in spec.warnings]
+        self._hold_while = slot(spec.hold_while) if spec.hold_while is not None else None
+        self._hold_sig = {n: slot(e) for n, e in spec.hold_signals.items()}
+        self._track_slots = [(n, slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
+        self.slots = slots
+        self._stateless_signals = [(n, e) for n, e in spec.signals.items() if n not in spec.stateful]
+        self._stateful_signals = [(n, e) for n, e in spec.signals.items() if n in spec.stateful]
+        self._stateful_slots = [i for i, e in enumerate(slots) if e.names & spec.stateful]
         self._position: str | None = None           # current position (None = between positions)
         self._candidate: tuple[str, float] | None = None  # position whose enter holds, since when
         self._progress = [0] * len(spec.sequences)
@@ -60,81 +95,137 @@ class ExerciseMachine:
         self._rep_hold_s = 0.0
         self._track: dict[str, list[float]] = {}
 
-    # -- helpers -------------------------------------------------------------------------------
-    def _guidance(self, f: Features) -> str | None:
-        c = self.spec.common
-        if not f.detected:
-            if self._lost_since is None:
-                self._lost_since = f.t
-            return "step_into_view" if f.t - self._lost_since >= c["lost_s"] else None
-        self._lost_since = None
-        if f.get("in_frame") < c["in_frame_min"]:
-            return "move_back"
-        if f.get("shoulder_width") > c["front_view_width"] and f.get("hip_width") > c["front_view_width"]:
-            return "turn_sideways"
-        return None
-
-    # -- main ----------------------------------------------------------------------------------
+    # -- live: one frame -------------------------------------------------------------------------
     def update(self, f: Features) -> tuple[MachineState, list]:
+        raw = guidance_code(f.detected, f.get("in_frame"), f.get("shoulder_width"), f.get("hip_width"), self.spec.common)
+        env = self._env
+        stateful = self._stateful_slots
+
+        def row(_):
+            env.update(f.values)
+            for name in FEATURE_NAMES:
+                if name not in f.values:
+                    env[name] = NAN
+            for name, expr in self._stateless_signals:
+                env[name] = expr(env)
+            return [None if j in stateful else e(env) for j, e in enumerate(self.slots)]
+
+        return self.state, self._frame(0, f.t, raw, row, lambda _: env, lambda _: env)
+
+    # -- a file: every frame --------------------------------------------------------------------
+    def run(self, t: list[float], raw_guidance: list, features: dict[str, np.ndarray]) -> tuple[list, list, dict]:
+        """Steps through N frames whose features are (N,) arrays (NaN = not measured): (events per
+        frame, whether counting was paused for set-up guidance per frame, the features and
+        signals as arrays). The expressions are evaluated over all frames at once, except those
+        that read the rep in progress (`spec.stateful`), which are evaluated frame by frame."""
+        n = len(t)
+        consts = dict(self._env)
+        env = {**consts, **{name: features.get(name, np.full(n, NAN)) for name in FEATURE_NAMES}}
+        for name, expr in self._stateless_signals:
+            env[name] = np.broadcast_to(expr.arrays(env), (n,))
+        cols = [[None] * n if i in self._stateful_slots else np.broadcast_to(e.arrays(env), (n,)).tolist()
+                for i, e in enumerate(self.slots)]
+        rows = list(zip(*cols)) if cols else [()] * n
+        arrays = {k: v for k, v in env.items() if k not in consts}
+        lists: dict[str, list] = {}
+
+        def names_at(names, i):
+            for name in names:
+                if name not in lists:
+                    lists[name] = arrays[name].tolist()
+            return {**consts, **{name: lists[name][i] for name in names}}
+
+        every = list(arrays)
+        needed = sorted({m for e in [*(self.slots[i] for i in self._stateful_slots),
+                                     *(e for _, e in self._stateful_signals)]
+                         for m in e.names if m in arrays})
+        events, paused = [], []
+        for i, ti in enumerate(t):
+            events.append(self._frame(i, ti, raw_guidance[i], rows.__getitem__,
+                                      lambda i: names_at(every, i), lambda i: names_at(needed, i)))
+            paused.append(self.state.guidance is not None)
+        return events, paused, arrays
+
+    # -- the state, one frame ---------------------------------------------------------------------
+    def _frame(self, i: int, t: float, raw: str | None, row_at, env_at, state_env_at) -> list:
+        """Frame i: `row_at(i)` its slots (asked only when counting), `env_at(i)` its names for
+        rep checks, `state_env_at(i)` those the expressions reading the rep in progress need."""
         events: list = []
-        dt = 0.0 if self._last_t is None else max(0.0, f.t - self._last_t)
-        self._last_t = f.t
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
         st = self.state
-        guidance = self._sustained_guidance(f)
+        guidance = self._sustained_guidance(t, raw)
         if guidance:
             if st.guidance is None or st.guidance.code != guidance:
-                st.guidance = Guidance(f.t, guidance, GUIDANCE[guidance])
+                st.guidance = Guidance(t, guidance, GUIDANCE[guidance])
                 events.append(st.guidance)
             self._candidate = None
-            self._end_hold(f.t, events)
+            self._end_hold(t, events)
             st.holding = False
-            return st, events
+            return events
         st.guidance = None
-
-        env = self._env
-        env.update(f.values)
-        for name in FEATURE_NAMES:
-            if name not in f.values:
-                env[name] = NAN
-        for name, expr in self.spec.signals.items():
-            env[name] = expr(env)
-        for name in self.spec.track:  # running range over the rep in progress: {name}_range
-            v = env.get(name, NAN)
+        row = row_at(i)
+        self._env_at, self._env_i, self._env_now = env_at, i, None
+        ranges = {}
+        for name, slot in self._track_slots:  # running range over the rep in progress: {name}_range
+            v = row[slot]
             if self._rep_start is not None and v == v:
                 lo_hi = self._track.setdefault(name, [v, v])
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
             lo_hi = self._track.get(name)
-            env[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
-
-        if self.spec.hold_signals and self._hold is None:
-            self._approach.append((f.t, dt, {p: e(env) for p, e in self.spec.hold_signals.items()}))
+            ranges[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
+        if ranges:
+            self._env.update(ranges)
+        self._ranges = ranges
+        if self._stateful_slots:
+            env = state_env_at(i)
+            env.update(ranges)
+            for name, expr in self._stateful_signals:
+                env[name] = expr(env)
+            row = list(row)
+            for j in self._stateful_slots:
+                row[j] = self.slots[j](env)
+        if self._hold_sig and self._hold is None:
+            self._approach.append((t, dt, {p: row[s] for p, s in self._hold_sig.items()}))
             if self._position is not None:  # resting in a position: keep only its last second
-                while self._approach and self._approach[0][0] < f.t - 1.0:
+                while self._approach and self._approach[0][0] < t - 1.0:
                     self._approach.popleft()
-        self._update_position(f.t, env, events)
-        active = self._update_warnings(f.t, env, events)
-        self._update_hold(f.t, dt, active, env)
+        self._update_position(t, row, events)
+        active = self._update_warnings(t, row, events)
+        self._update_hold(t, dt, active, row)
         st.phase = self._by_name[self._position].label if self._position else "moving"
-        if st.warning is not None and f.t > self._warning_shown_until:
+        if st.warning is not None and t > self._warning_shown_until:
             st.warning = None
-        return st, events
+        return events
 
-    def _sustained_guidance(self, f: Features) -> str | None:
-        g = self._guidance(f)
+    def _frame_env(self) -> dict:
+        """The current frame's names as a dict (made once a frame, when first asked for)."""
+        if self._env_now is None:
+            self._env_now = self._env_at(self._env_i)
+        return self._env_now
+
+    def _sustained_guidance(self, t: float, raw: str | None) -> str | None:
+        g = raw
+        if g == "lost":
+            if self._lost_since is None:
+                self._lost_since = t
+            g = "step_into_view" if t - self._lost_since >= self.spec.common["lost_s"] else None
+        else:
+            self._lost_since = None
         if g is None:
             self._guidance_since.clear()
             return None
-        since = self._guidance_since.setdefault(g, f.t)
-        if g == "step_into_view" or f.t - since >= self.spec.common["guidance_s"]:
+        since = self._guidance_since.setdefault(g, t)
+        if g == "step_into_view" or t - since >= self.spec.common["guidance_s"]:
             return g
         return self.state.guidance.code if self.state.guidance else None
 
-    def _update_position(self, t: float, env: dict, events: list) -> None:
-        if self._position is not None and self._by_name[self._position].exit(env) is True:
+    def _update_position(self, t: float, row, events: list) -> None:
+        if self._position is not None and row[self._exit[self._position]] is True:
             self._leave_position(t, events)
         if self._position is not None:
             return
-        entering = [p for p in self.spec.positions if p.enter(env) is True]
+        entering = [p for p, s in zip(self.spec.positions, self._enter) if row[s] is True]
         if not entering:
             self._candidate = None
             return
@@ -175,7 +266,10 @@ class ExerciseMachine:
         if side is not None and st.reps_by_side is not None:
             st.reps_by_side[side] += 1
         events.append(RepCounted(t, st.reps, side))
-        rep_env = dict(self._env)
+        rep_env = dict(self._frame_env())
+        rep_env.update(self._ranges)
+        for name, expr in self._stateful_signals:
+            rep_env[name] = expr(rep_env)
         rep_env["hold_s"] = self._rep_hold_s
         rep_env["rep_s"] = t - (self._rep_start if self._rep_start is not None else t)
         for name in self.spec.track:
@@ -234,7 +328,7 @@ class ExerciseMachine:
         good = sum(f[1] for f in span[1:] if f[3])
         return span[0][0], span[-1][0], good
 
-    def _update_hold(self, t: float, dt: float, active_rules: list, env: dict) -> None:
+    def _update_hold(self, t: float, dt: float, active_rules: list, row) -> None:
         """A hold is timed only while the form is good: no hold-breaking warning is active and the
         spec's `hold_while` (e.g. hips still at the line) is true. A broken hold pauses."""
         h = self._hold
@@ -243,26 +337,26 @@ class ExerciseMachine:
             st.holding = False
             return
         broken = any(r.breaks_hold for r in active_rules)
-        if self.spec.hold_while is not None and self.spec.hold_while(env) is not True:
+        if self._hold_while is not None and row[self._hold_while] is not True:
             broken = True
         if not broken:
             h["good"] += dt
-        sig = self.spec.hold_signals.get(h["name"])
+        sig = self._hold_sig.get(h["name"])
         if sig is not None:
-            h["frames"].append((t, dt, sig(env), not broken))
+            h["frames"].append((t, dt, row[sig], not broken))
         st.holding = not broken
         st.hold_s = h["good"]
 
-    def _update_warnings(self, t: float, env: dict, events: list) -> list:
+    def _update_warnings(self, t: float, row, events: list) -> list:
         active = []
         # A rule without positions applies only while the person is doing the exercise: in one of
         # its positions, or within `engaged_s` of leaving one. Someone not doing it gets no cues.
         if self._position is not None:
             self._last_in_position = t
         engaged = t - self._last_in_position <= self.spec.common["engaged_s"]
-        for i, rule in enumerate(self.spec.warnings):  # by index: sided rules share a code
+        for i, (rule, slot) in enumerate(zip(self.spec.warnings, self._when)):  # by index: sided rules share a code
             applies = (self._position in rule.during) if rule.during else engaged
-            if applies and rule.when(env) is True:
+            if applies and row[slot] is True:
                 since = self._warn_since.setdefault(i, t)
                 if t - since >= rule.for_s:
                     active.append(rule)

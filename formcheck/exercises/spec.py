@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from formcheck.errors import UsageError
-from formcheck.exercises.expr import Expr
+from formcheck.exercises.expr import BOOL, NUMBER, Expr
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,6 +92,8 @@ class Spec:
     target: dict[str, float] = field(default_factory=dict)
     common: dict[str, float] = field(default_factory=dict)
     plot: tuple[str, ...] = ()          # signals the HTML report plots over time (+ spine_curve)
+    kinds: dict[str, str] = field(default_factory=dict)   # derived: the condition/number kind of each signal
+    stateful: frozenset = frozenset()   # derived: names that depend on the rep in progress
 
 
 def _read_toml(path, label: str) -> dict:
@@ -247,8 +249,19 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 plot=tuple(n2 for n in raw.get("plot", []) for n2 in
                            (sub(n, s) for s in sides_of(n))))
     _check_names(spec, where)
+    _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
     spec.uses_spine = any(spine & expr.names for _, expr, _ in _expressions(spec))
+    # Names whose value depends on the rep in progress (the tracked ranges and signals using
+    # them): expressions reading them are evaluated frame by frame even when scoring a file.
+    stateful = {f"{t}_range" for t in spec.track}
+    for n, e in spec.signals.items():
+        if e.names & stateful:
+            stateful.add(n)
+    spec.stateful = frozenset(stateful)
+    for n in spec.plot:
+        if n in spec.stateful:
+            raise UsageError(f"{where}: plot names {n}, which changes with the rep in progress; plot the signal it is made from")
     return spec
 
 
@@ -271,6 +284,30 @@ def _expressions(spec: Spec):
     exprs += [(f"rep.hold_signals.{n}", e, known) for n, e in spec.hold_signals.items()]
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
     return exprs
+
+
+def _check_kinds(spec: Spec, where: str) -> None:
+    """Conditions where conditions are needed, numbers where numbers are; a signal may only use
+    signals defined above it (each frame computes them in order)."""
+    kinds: dict[str, str] = {}
+    for n, e in spec.signals.items():
+        later = e.names & (set(spec.signals) - set(kinds))
+        if later:
+            raise UsageError(f"{where}: signal {n} uses {', '.join(sorted(later))}, defined after it (or itself)")
+        kinds[n] = e.kind(kinds)
+    for t in spec.track:
+        if kinds.get(t, NUMBER) != NUMBER:
+            raise UsageError(f"{where}: rep.track names {t}, a condition; it must be a number")
+    need = [(f"position {p.name}.{end}", getattr(p, end), BOOL) for p in spec.positions for end in ("enter", "exit")]
+    need += [(f"warning {w.code}", w.when, BOOL) for w in spec.warnings]
+    need += [("rep.hold_while", spec.hold_while, BOOL)] if spec.hold_while else []
+    need += [(f"rep.hold_signals.{n}", e, NUMBER) for n, e in spec.hold_signals.items()]
+    need += [(f"rep_check {c.code}", c.when, BOOL) for c in spec.rep_checks]
+    for label, e, want in need:
+        got = e.kind(kinds)
+        if got != want:
+            raise UsageError(f"{where}: {label} must be a {want}, but {e.source!r} is a {got}")
+    spec.kinds = kinds
 
 
 def _check_names(spec: Spec, where: str) -> None:

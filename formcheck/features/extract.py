@@ -1,3 +1,8 @@
+"""Smoothed landmarks (+ silhouette) -> named signals.
+
+One implementation over arrays of frames: a live session calls it with one frame, scoring a file
+calls it with thousands, and both get the same numbers. The only state (which side is nearest the
+camera, when the back's outline was last measured) is carried frame by frame in small objects."""
 from __future__ import annotations
 
 import math
@@ -5,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.features.spine import back_contour
+from formcheck.features.spine import MaskStack, back_contours
 from formcheck.pose.types import PoseFrame
 
 NAN = float("nan")
@@ -15,7 +20,10 @@ SIDE_IDX = {  # shoulder, elbow, wrist, hip, knee, ankle, ear
 }
 # Landmarks that must be in the picture for the body to count as "in frame" (shoulders..ankles).
 BODY = [11, 12, 23, 24, 25, 26, 27, 28]
+# Every landmark a feature reads (scoring a file smooths only these).
+USED = (0, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 MIN_VISIBILITY = 0.5
+ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
 
 
 @dataclass
@@ -31,116 +39,279 @@ class Features:
         return self.values.get(name, NAN)
 
 
-def _level_if_nan(x: float) -> float:
-    return 0.0 if x != x else x
+class NearSide:
+    """The body side nearest the camera, from MediaPipe's depth (z) with a margin so that it does
+    not flip on noise. Frame by frame: each decision depends on the one before."""
+
+    def __init__(self, margin: float = 0.03):
+        self.margin = margin
+        self.right: bool | None = None
+
+    def __call__(self, lm: np.ndarray) -> np.ndarray:
+        """(N,) bool, True = right side nearest, for landmarks (N, 33, >=3) in time order."""
+        z = lm[:, :, 2]
+        with np.errstate(all="ignore"):
+            zl = _mean_of_measured(_Arrays, z[:, 11], z[:, 23], z[:, 25]).tolist()
+            zr = _mean_of_measured(_Arrays, z[:, 12], z[:, 24], z[:, 26]).tolist()
+        return np.array([self.step(a, b) for a, b in zip(zl, zr)], dtype=bool)
+
+    def of_frame(self, lm: np.ndarray) -> bool:
+        """The same for one frame (33, >=3)."""
+        z = lm[:, 2].tolist()
+        return self.step(_mean_of_measured(_Floats, z[11], z[23], z[25]), _mean_of_measured(_Floats, z[12], z[24], z[26]))
+
+    def step(self, zl: float, zr: float) -> bool:
+        right = self.right
+        if math.isfinite(zl) and math.isfinite(zr):
+            if right is None:
+                right = zr < zl
+            elif not right and zr < zl - self.margin:
+                right = True
+            elif right and zl < zr - self.margin:
+                right = False
+            self.right = right
+        return bool(right)   # no depth yet: left
 
 
-def _nanmean(*xs: float) -> float:
-    vals = [x for x in xs if x == x]
-    return sum(vals) / len(vals) if vals else NAN
+def _mean_of_measured(B, a, b, c):
+    """The mean of those of a, b, c that are not NaN; NaN if none is."""
+    count = 1 * (a == a) + 1 * (b == b) + 1 * (c == c)   # numbers, not bools: numpy's bool + bool is "or"
+    total = B.where(a == a, a, 0.0) + B.where(b == b, b, 0.0) + B.where(c == c, c, 0.0)
+    return B.where(count > 0, B.div(total, count), NAN)
 
 
-def _angle(a, b, c) -> float:
-    """Angle ABC in degrees (points are (x, y) pairs: plain floats, a few µs per call)."""
+class SpineSchedule:
+    """Which frames measure the back's outline: every frame with a silhouette for exercises that
+    read it, otherwise one every `interval_s` (for the report's plot; 0 = never)."""
+
+    def __init__(self, every_frame: bool, interval_s: float):
+        self.every_frame, self.interval_s = every_frame, (0.0 if every_frame else interval_s)
+        self._last = -math.inf
+
+    def __call__(self, t: np.ndarray, has_mask: np.ndarray) -> np.ndarray:
+        if self.every_frame:
+            return has_mask.copy()
+        due = np.zeros(len(t), dtype=bool)
+        if self.interval_s <= 0:
+            return due
+        last = self._last
+        for i in np.flatnonzero(has_mask).tolist():
+            ti = float(t[i])
+            if ti - last >= self.interval_s:
+                due[i], last = True, ti
+        self._last = last
+        return due
+
+
+# Side-chosen landmarks are (left, right) pairs: the near side's is used.
+S, E, W, H, K, A, EAR = (11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28), (7, 8)
+DEG = 180.0 / math.pi
+
+
+class _Arrays:
+    """Numbers of N frames at once (numpy arrays)."""
+    where, sqrt, atan2, acos, clip = np.where, np.sqrt, np.arctan2, np.arccos, np.clip
+    abs, minimum, maximum = np.abs, np.minimum, np.maximum
+
+    @staticmethod
+    def level_if_nan(x):
+        return np.where(np.isnan(x), 0.0, x)
+
+    @staticmethod
+    def div(a, b):
+        return a / b
+
+
+class _Floats:
+    """Numbers of one frame (Python floats): the same operations, so the same results as
+    `_Arrays` bit for bit. Plain arithmetic and sqrt are exact IEEE operations either way; atan2
+    and acos are numpy's own, as numpy's implementation may differ from the C library's."""
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+    sqrt = math.sqrt
+    abs = abs
+
+    @staticmethod
+    def atan2(y, x):
+        return float(np.arctan2(y, x))
+
+    @staticmethod
+    def acos(x):
+        return float(np.arccos(x))
+
+    @staticmethod
+    def clip(x, lo, hi):   # NaN stays NaN, as with np.clip
+        return lo if x < lo else hi if x > hi else x
+
+    @staticmethod
+    def minimum(a, b):     # NaN wins, as with np.minimum
+        return a if a != a or a < b else b
+
+    @staticmethod
+    def maximum(a, b):     # NaN wins, as with np.maximum
+        return a if a != a or a > b else b
+
+    @staticmethod
+    def level_if_nan(x):
+        return 0.0 if x != x else x
+
+    @staticmethod
+    def div(a, b):         # where b is 0 the caller discards the result
+        return a / b if b else NAN
+
+
+def _angle(B, a, b, c):
+    """Angle ABC in degrees."""
     x1, y1, x2, y2 = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
-    n = math.hypot(x1, y1) * math.hypot(x2, y2)
-    if n < 1e-9:
-        return NAN
-    return math.degrees(math.acos(max(-1.0, min(1.0, (x1 * x2 + y1 * y2) / n))))
+    n = B.sqrt(x1 * x1 + y1 * y1) * B.sqrt(x2 * x2 + y2 * y2)
+    return B.where(n < 1e-9, NAN, B.acos(B.clip(B.div(x1 * x2 + y1 * y2, n), -1.0, 1.0)) * DEG)
 
 
-def _elevation(frm, to) -> float:
+def _elevation(B, frm, to):
     """Angle of the segment frm->to above the horizontal (image up = positive), whichever way it points."""
     dx, dy = to[0] - frm[0], to[1] - frm[1]
-    if abs(dx) + abs(dy) < 1e-9:
-        return NAN
-    return math.degrees(math.atan2(-dy, abs(dx)))
+    adx = B.abs(dx)
+    return B.where(adx + B.abs(dy) < 1e-9, NAN, B.atan2(-dy, adx) * DEG)
+
+
+def _length(B, a, b):
+    dx, dy = a[0] - b[0], a[1] - b[1]
+    return B.sqrt(dx * dx + dy * dy)
+
+
+def _features(B, P, V, N) -> dict:
+    """Every landmark feature (not the outline), written once for both kinds of numbers `B`.
+    P(i) is landmark i (or a (left, right) pair: the near side's) as (x, y) in pixels, V(i)
+    whether it is visible, N(i) its (x, y, presence) in picture units."""
+    v = {}
+
+    def ok(*idx):
+        out = V(idx[0])
+        for i in idx[1:]:
+            out = out & V(i)
+        return out
+
+    s, h, k = P(S), P(H), P(K)
+    torso = _length(B, s, h)
+    v["torso_px"] = torso
+    v["hip_angle"] = B.where(ok(S, H, K), _angle(B, s, h, k), NAN)
+    v["knee_angle"] = B.where(ok(H, K, A), _angle(B, h, k, P(A)), NAN)
+    v["elbow_angle"] = B.where(ok(S, E, W), _angle(B, s, P(E), P(W)), NAN)
+    v["trunk_incline"] = B.where(ok(S, H), _elevation(B, h, s), NAN)    # + = shoulders above hips
+    v["thigh_incline"] = B.where(ok(H, K), _elevation(B, h, k), NAN)    # + = knees above hips
+    v["arm_elev_near"] = B.where(ok(S, W), _elevation(B, s, P(W)), NAN)
+    for side, j in (("left", 0), ("right", 1)):
+        for name, (a, b) in (("arm_elev", (S, W)), ("leg_elev", (H, A)), ("thigh_elev", (H, K))):
+            v[f"{name}_{side}"] = B.where(ok(a[j], b[j]), _elevation(B, P(a[j]), P(b[j])), NAN)
+    # The lower arm and thigh of the two (a side not measured counts as level): below about
+    # -45 deg that limb props the body up (all fours, tabletop) or kneels.
+    v["arm_elev_low"] = B.minimum(B.level_if_nan(v["arm_elev_left"]), B.level_if_nan(v["arm_elev_right"]))
+    v["thigh_elev_low"] = B.minimum(B.level_if_nan(v["thigh_elev_left"]), B.level_if_nan(v["thigh_elev_right"]))
+    # Hip height relative to the shoulder-knee line, in torso lengths, positive = hips higher
+    # in the picture than the line (a bridge pushed too high), negative = below it (sagging).
+    dx, dy = k[0] - s[0], k[1] - s[1]
+    length = B.sqrt(dx * dx + dy * dy)
+    nx, ny = B.div(-dy, length), B.div(dx, length)
+    flip = ny > 0   # point it up the picture
+    nx, ny = B.where(flip, -nx, nx), B.where(flip, -ny, ny)
+    v["hip_line"] = B.where(ok(S, H, K) & (length > 1e-6),
+                            B.div((h[0] - s[0]) * nx + (h[1] - s[1]) * ny, torso), NAN)
+    v["head_height"] = B.where(ok(S, 0), B.div(s[1] - P(0)[1], torso), NAN)
+    v["neck_lift"] = B.where(ok(S, H, EAR), _elevation(B, s, P(EAR)) - v["trunk_incline"], NAN)
+    l_sh, r_sh, l_hip, r_hip = P(11), P(12), P(23), P(24)
+    mid_sh = ((l_sh[0] + r_sh[0]) / 2, (l_sh[1] + r_sh[1]) / 2)
+    mid_hip = ((l_hip[0] + r_hip[0]) / 2, (l_hip[1] + r_hip[1]) / 2)
+    torso_mid = B.maximum(_length(B, mid_sh, mid_hip), 1e-6)
+    v["shoulder_width"] = _length(B, l_sh, r_sh) / torso_mid
+    v["hip_width"] = _length(B, l_hip, r_hip) / torso_mid
+    inside = 0
+    for i in BODY:
+        x, y, presence = N(i)
+        inside = inside + ((x > -0.02) & (x < 1.02) & (y > -0.02) & (y < 1.02) & (presence >= 0.5))
+    v["in_frame"] = inside / len(BODY)
+    return v
+
+
+def _visible(vis: np.ndarray, pres: np.ndarray) -> np.ndarray:
+    return np.minimum(vis, np.where(pres > 0, pres, 1.0)) >= MIN_VISIBILITY
+
+
+def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -> dict[str, np.ndarray]:
+    """The features of N frames: lm (N, 33, 5) smoothed landmarks, `right` (N,) which side is
+    nearest. Frames whose torso has no length get NaN everywhere."""
+    rows = np.arange(len(lm))
+    x, y = lm[:, :, 0] * width, lm[:, :, 1] * height    # pixels: angles true to the picture
+    visible = _visible(lm[:, :, 3], lm[:, :, 4])
+
+    def index(i):
+        return np.where(right, i[1], i[0]) if isinstance(i, tuple) else i
+
+    with np.errstate(all="ignore"):
+        v = _features(_Arrays, lambda i: (x[rows, index(i)], y[rows, index(i)]),
+                      lambda i: visible[rows, index(i)], lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]))
+    flat = ~(v["torso_px"] >= 1e-6)
+    if flat.any():
+        v = {name: np.where(flat, NAN, a) for name, a in v.items()}
+    return v
+
+
+def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int) -> dict[str, float] | None:
+    """The features of one frame (33, 5) as plain floats, the same numbers `feature_arrays`
+    gives; None when the torso has no length."""
+    xy = (lm[:, :2] * (width, height)).tolist()
+    visible = _visible(lm[:, 3], lm[:, 4]).tolist()
+    raw = lm[:, [0, 1, 4]].tolist()
+    side = 1 if right else 0
+
+    def index(i):
+        return i[side] if isinstance(i, tuple) else i
+
+    v = _features(_Floats, lambda i: xy[index(i)], lambda i: visible[index(i)], lambda i: raw[i])
+    return v if v["torso_px"] >= 1e-6 else None
+
+
+def outline_arrays(lm: np.ndarray, right: np.ndarray, masks: MaskStack, mask_rows: np.ndarray) -> tuple:
+    """(back_height, spine_curve) of N frames (NaN where not traced); `mask_rows` (N,) is each
+    frame's row in `masks`, -1 for frames not measured."""
+    n = len(lm)
+    back, curve = np.full(n, NAN), np.full(n, NAN)
+    todo = np.flatnonzero(mask_rows >= 0)
+    if not len(todo):
+        return back, curve
+    sub, r = lm[todo], right[todo]
+    s = np.where(r, 12, 11)
+    h = np.where(r, 24, 23)
+    rows = np.arange(len(todo))
+    shoulder, hip = sub[rows, s, :2], sub[rows, h, :2]
+    arms = np.stack([np.concatenate([sub[:, a, :2], sub[:, b, :2]], axis=1) for a, b in ARMS], axis=1)
+    b, c = back_contours(masks, mask_rows[todo], shoulder, hip, arms)
+    back[todo], curve[todo] = b, c
+    return back, curve
 
 
 class FeatureExtractor:
-    """Turns smoothed landmarks (+ silhouette) into `Features`.
+    """A live session's features, one frame at a time (see `feature_arrays` for the signals).
 
-    The near side is chosen from MediaPipe's depth (z) with a margin, so it does not flip on noise;
-    The silhouette's back contour (~0.2 ms) is measured every frame for exercises that use it
+    The silhouette's back contour is measured every frame for exercises that use it
     (`with_spine`), otherwise every `spine_interval_s` for the report's plot (0 = never)."""
 
     def __init__(self, with_spine: bool = True, side_margin: float = 0.03, spine_interval_s: float = 0.2):
-        self.with_spine = with_spine
-        self.side_margin = side_margin
-        self.spine_interval_s = 0.0 if with_spine else spine_interval_s
-        self._side: str | None = None
-        self._spine_t = -math.inf
-
-    def _near_side(self, lm: np.ndarray) -> str:
-        z = lm[:27, 2].tolist()
-        zl, zr = _nanmean(z[11], z[23], z[25]), _nanmean(z[12], z[24], z[26])
-        if not (math.isfinite(zl) and math.isfinite(zr)):
-            return self._side or "left"
-        if self._side is None:
-            self._side = "left" if zl <= zr else "right"
-        elif self._side == "left" and zr < zl - self.side_margin:
-            self._side = "right"
-        elif self._side == "right" and zl < zr - self.side_margin:
-            self._side = "left"
-        return self._side
+        self.near_side = NearSide(side_margin)
+        self.spine_due = SpineSchedule(with_spine, spine_interval_s)
 
     def __call__(self, frame: PoseFrame, smoothed: np.ndarray | None) -> Features:
         if smoothed is None:
             return Features(frame.t, detected=False)
-        lm = smoothed
-        p = (lm[:, :2] * (frame.width, frame.height)).tolist()   # pixels: angles true to the picture
-        visible = (np.minimum(lm[:, 3], np.where(lm[:, 4] > 0, lm[:, 4], 1.0)) >= MIN_VISIBILITY).tolist()
-        side = self._near_side(lm)
-        s, e, w, h, k, a, ear = SIDE_IDX[side]
-        v: dict[str, float] = {}
-
-        def ok(*idx) -> bool:
-            return all(visible[i] for i in idx)
-
-        torso = math.hypot(p[s][0] - p[h][0], p[s][1] - p[h][1])
-        mid_sh = ((p[11][0] + p[12][0]) / 2, (p[11][1] + p[12][1]) / 2)
-        mid_hip = ((p[23][0] + p[24][0]) / 2, (p[23][1] + p[24][1]) / 2)
-        torso_mid = math.hypot(mid_sh[0] - mid_hip[0], mid_sh[1] - mid_hip[1])
-        if torso < 1e-6:
+        right = self.near_side.of_frame(smoothed)
+        side = "right" if right else "left"
+        values = features_of_frame(smoothed, right, frame.width, frame.height)
+        if values is None:
             return Features(frame.t, detected=True, side=side)
-        v["torso_px"] = torso
-        v["hip_angle"] = _angle(p[s], p[h], p[k]) if ok(s, h, k) else NAN
-        v["knee_angle"] = _angle(p[h], p[k], p[a]) if ok(h, k, a) else NAN
-        v["elbow_angle"] = _angle(p[s], p[e], p[w]) if ok(s, e, w) else NAN
-        v["trunk_incline"] = _elevation(p[h], p[s]) if ok(s, h) else NAN  # + = shoulders above hips
-        v["thigh_incline"] = _elevation(p[h], p[k]) if ok(h, k) else NAN  # + = knees above hips
-        v["arm_elev_near"] = _elevation(p[s], p[w]) if ok(s, w) else NAN
-        for name, (ls, le, lw, lh, lk, la, _) in SIDE_IDX.items():
-            v[f"arm_elev_{name}"] = _elevation(p[ls], p[lw]) if ok(ls, lw) else NAN
-            v[f"leg_elev_{name}"] = _elevation(p[lh], p[la]) if ok(lh, la) else NAN
-            v[f"thigh_elev_{name}"] = _elevation(p[lh], p[lk]) if ok(lh, lk) else NAN
-        # The lower arm and thigh of the two (a side not measured counts as level): below about
-        # -45 deg that limb props the body up (all fours, tabletop) or kneels.
-        v["arm_elev_low"] = min(_level_if_nan(v["arm_elev_left"]), _level_if_nan(v["arm_elev_right"]))
-        v["thigh_elev_low"] = min(_level_if_nan(v["thigh_elev_left"]), _level_if_nan(v["thigh_elev_right"]))
-        # Hip height relative to the shoulder-knee line, in torso lengths, positive = hips higher
-        # in the picture than the line (a bridge pushed too high), negative = below it (sagging).
-        if ok(s, h, k):
-            dx, dy = p[k][0] - p[s][0], p[k][1] - p[s][1]
-            n = math.hypot(dx, dy)
-            if n > 1e-6:
-                nx, ny = -dy / n, dx / n
-                if ny > 0:
-                    nx, ny = -nx, -ny  # point it up the picture
-                v["hip_line"] = ((p[h][0] - p[s][0]) * nx + (p[h][1] - p[s][1]) * ny) / torso
-        v["head_height"] = (p[s][1] - p[0][1]) / torso if ok(s, 0) else NAN
-        if ok(s, h, ear):
-            v["neck_lift"] = _elevation(p[s], p[ear]) - _elevation(p[h], p[s])
-        v["shoulder_width"] = math.hypot(p[11][0] - p[12][0], p[11][1] - p[12][1]) / max(torso_mid, 1e-6)
-        v["hip_width"] = math.hypot(p[23][0] - p[24][0], p[23][1] - p[24][1]) / max(torso_mid, 1e-6)
-        body = lm[BODY]
-        inside = (body[:, 0] > -0.02) & (body[:, 0] < 1.02) & (body[:, 1] > -0.02) & (body[:, 1] < 1.02)
-        v["in_frame"] = float(np.count_nonzero(inside & (body[:, 4] >= 0.5))) / len(BODY)
-        spine_due = self.with_spine or (self.spine_interval_s > 0 and frame.t - self._spine_t >= self.spine_interval_s)
-        if spine_due and frame.mask is not None:
-            self._spine_t = frame.t
-            arms = [(lm[a, :2], lm[b, :2]) for a, b in ((11, 13), (13, 15), (12, 14), (14, 16))]
-            contour = back_contour(frame.mask, lm[s, :2], lm[h, :2], arms)
-            if contour is not None:
-                v["back_height"], v["spine_curve"] = contour
-        return Features(frame.t, detected=True, side=side, values=v)
+        if frame.mask is not None and self.spine_due(np.array([frame.t]), np.array([True]))[0]:
+            back, curve = outline_arrays(smoothed[None], np.array([right]), MaskStack(frame.mask[None]), np.zeros(1, dtype=np.intp))
+            if back[0] == back[0]:
+                values["back_height"], values["spine_curve"] = back.item(), curve.item()
+        return Features(frame.t, detected=True, side=side, values=values)

@@ -12,7 +12,6 @@ bulges up in the middle (positive); a sagging, arched back (extension, "cow") di
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -24,72 +23,106 @@ POSITIONS = np.array([0.08, 0.1, 0.9, 0.92, 0.35, 0.42, 0.5, 0.58, 0.65])
 # belly included, rises above the shoulder-hip chord.
 STEPS = np.linspace(-0.3, 1.0, 66)
 _UP = STEPS > 0
+UP_FIRST = int(np.argmax(_UP))   # the first step above the chord
+UP_STEPS = STEPS[_UP]
+ARM_RADIUS = 0.12                # torso lengths: a line point this close to an arm is covered by it
 
 
-def _near_segments(px: np.ndarray, py: np.ndarray, segs: np.ndarray, radius: float) -> np.ndarray:
-    """For points (px, py) of any shape and segments (A, 4) = ax, ay, bx, by: is each point within
-    `radius` of any segment. x and y are kept apart: each numpy call works on a whole grid."""
-    shape = (-1,) + (1,) * px.ndim
-    ax, ay = segs[:, 0].reshape(shape), segs[:, 1].reshape(shape)
-    dx, dy = segs[:, 2].reshape(shape) - ax, segs[:, 3].reshape(shape) - ay
-    denom = np.maximum(dx * dx + dy * dy, 1e-9)
-    rx, ry = px - ax, py - ay
-    t = np.clip((rx * dx + ry * dy) / denom, 0.0, 1.0)
-    ex, ey = rx - t * dx, ry - t * dy
-    return (ex * ex + ey * ey < radius * radius).any(axis=0)
+class MaskStack:
+    """Silhouettes of many frames: (N, h, w) bool, or packed bits (N, bytes) as a landmark log
+    stores them (read in place, never unpacked)."""
+
+    def __init__(self, masks: np.ndarray, shape: tuple[int, int] | None = None):
+        self.packed = masks.ndim == 2
+        self.shape = tuple(shape) if self.packed else masks.shape[1:]
+        self.row_size = masks.shape[1] if self.packed else self.shape[0] * self.shape[1]
+        self.flat = masks.reshape(-1)
+
+    def sample(self, rows: np.ndarray, pixel: np.ndarray) -> np.ndarray:
+        """Silhouette values at flat pixel indices (y * w + x) of the given rows."""
+        if not self.packed:
+            return self.flat[rows * self.row_size + pixel]
+        byte = self.flat[rows * self.row_size + (pixel >> 3)]
+        return (byte & _BIT[pixel & 7]) != 0
 
 
-def back_contour(mask: np.ndarray, shoulder_xy, hip_xy, arms=()):
-    """(back_height, spine_curve) or None when the outline cannot be traced.
+_BIT = np.array([128, 64, 32, 16, 8, 4, 2, 1], dtype=np.uint8)   # np.packbits order: first pixel = high bit
 
-    `mask` is the (h, w) bool silhouette; shoulder/hip in normalised picture coordinates. `arms`
-    are (start, end) segments (normalised coordinates) of upper arms and forearms: in a side view
-    an arm pulled back (a row) lies over the back's outline, so lines that meet an arm are left
-    out of the measurement rather than read as a rounded back."""
-    mh, mw = mask.shape
-    sx, sy = float(shoulder_xy[0]) * mw, float(shoulder_xy[1]) * mh
-    hx, hy = float(hip_xy[0]) * mw, float(hip_xy[1]) * mh
-    if not all(math.isfinite(v) for v in (sx, sy, hx, hy)):
-        return None
+
+def back_contours(masks: MaskStack, rows: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
+                  arms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(back_height, spine_curve), NaN where the outline cannot be traced, of K frames: frame k's
+    silhouette is `masks` row `rows[k]`; shoulder/hip (K, 2) in normalised picture coordinates.
+    `arms` (K, A, 4) are segments x0, y0, x1, y1 (normalised) of upper arms and forearms: in a
+    side view an arm pulled back (a row) lies over the back's outline, so lines that meet an arm
+    are left out of the measurement rather than read as a rounded back."""
+    out = np.full((2, len(rows)), np.nan)   # back_height, spine_curve
+    mh, mw = masks.shape
+    ends = np.concatenate([shoulder, hip], axis=1) * (mw, mh, mw, mh)   # in mask pixels
+    sx, sy, hx, hy = ends.T
     cx, cy = sx - hx, sy - hy
-    length = math.hypot(cx, cy)
-    if length < 4.0:  # torso under 4 mask pixels: too small to trace
-        return None
+    length = np.hypot(cx, cy)
+    # torso under 4 mask pixels (or not measured): too small to trace
+    live = np.flatnonzero(np.isfinite(ends).all(axis=1) & (length >= 4.0))
+    if not len(live):
+        return out[0], out[1]
+    if len(live) < len(rows):
+        rows, arms, hx, hy, cx, cy, length = (a[live] for a in (rows, arms, hx, hy, cx, cy, length))
     nx, ny = -cy / length, cx / length
-    if ny > 0:  # point it up the picture
-        nx, ny = -nx, -ny
-    # Lines across the chord: (P positions, S steps) grids of x and y in mask pixels.
-    along = STEPS[None, :] * length
-    px = (hx + POSITIONS * cx)[:, None] + along * nx
-    py = (hy + POSITIONS * cy)[:, None] + along * ny
-    xi = np.clip(np.rint(px).astype(np.intp), 0, mw - 1)
-    yi = np.clip(np.rint(py).astype(np.intp), 0, mh - 1)
-    inside = mask[yi, xi] & (px >= 0) & (px <= mw - 1) & (py >= 0) & (py <= mh - 1)
-    if not inside.any(axis=1).all():  # some line misses the body: no outline to trace
-        return None
-    # The outline: the highest silhouette pixel on each line (last inside step).
-    top = len(STEPS) - 1 - np.argmax(inside[:, ::-1], axis=1)
-    if (top == len(STEPS) - 1).any():  # the silhouette runs past the search: not a back
-        return None
-    usable = np.ones(len(POSITIONS), bool)
-    segs = np.array([(a[0] * mw, a[1] * mh, b[0] * mw, b[1] * mh) for a, b in arms], dtype=float).reshape(-1, 4)
-    segs = segs[np.isfinite(segs).all(axis=1)]
-    if len(segs):
-        # only the part of each line above the chord can meet an arm lying over the back
-        upx, upy = px[:, _UP], py[:, _UP]
-        r = 0.12 * length
-        lo_x, hi_x, lo_y, hi_y = upx.min() - r, upx.max() + r, upy.min() - r, upy.max() + r
-        # segments whose bounding box misses the lines' cannot be near them (arms on the floor)
-        keep = ((np.maximum(segs[:, 0], segs[:, 2]) >= lo_x) & (np.minimum(segs[:, 0], segs[:, 2]) <= hi_x)
-                & (np.maximum(segs[:, 1], segs[:, 3]) >= lo_y) & (np.minimum(segs[:, 1], segs[:, 3]) <= hi_y))
-        segs = segs[keep]
-        if len(segs):
-            usable &= ~_near_segments(upx, upy, segs, r).any(axis=1)
-    ends_ok, middle_ok = usable[:4].tolist(), usable[4:].tolist()
-    if sum(ends_ok) < 1 or sum(middle_ok) < 2:
-        return None
-    heights = STEPS[top].tolist()
-    ends = [hgt for hgt, ok in zip(heights[:4], ends_ok) if ok]
-    mids = [hgt for hgt, ok in zip(heights[4:], middle_ok) if ok]
-    middle = sum(mids) / len(mids)
-    return middle, middle - sum(ends) / len(ends)
+    flip = np.where(ny > 0, -1.0, 1.0)   # point it up the picture
+    nx, ny = nx * flip, ny * flip
+    # Lines across the chord: (K, P positions, S steps) grids of x and y in mask pixels.
+    along = STEPS * length[:, None, None]
+    px = (hx[:, None] + POSITIONS * cx[:, None])[:, :, None] + along * nx[:, None, None]
+    py = (hy[:, None] + POSITIONS * cy[:, None])[:, :, None] + along * ny[:, None, None]
+    in_picture = (px >= 0) & (px <= mw - 1) & (py >= 0) & (py <= mh - 1)
+    pixel = np.where(in_picture, np.rint(py) * mw + np.rint(px), 0).astype(np.intp)   # nearest pixel
+    inside = masks.sample(rows[:, None, None], pixel) & in_picture
+    # The outline: the highest silhouette pixel on each line (last inside step). A line that
+    # misses the body (argmax 0) or a silhouette running past the search is not a back.
+    top = len(STEPS) - 1 - np.argmax(inside[:, :, ::-1], axis=2)
+    ok = (top < len(STEPS) - 1).all(axis=1)
+    usable = np.ones(top.shape, dtype=bool)
+    # Arms: only the part of each line above the chord can meet an arm lying over the back. In
+    # chord coordinates (along: 0 = hip .. 1 = shoulder, height: torso lengths above the chord) a
+    # point farther than the radius (0.12) from a segment's box cannot be near it, so only the
+    # points inside each segment's box grown by the radius are measured (arms on the floor or
+    # hanging from the shoulder meet a handful of points, not the whole grid).
+    segs = arms * (mw, mh, mw, mh)
+    ex_, ey_ = segs[:, :, 0::2] - hx[:, None, None], segs[:, :, 1::2] - hy[:, None, None]   # (K, A, 2 ends)
+    seg_along = (ex_ * cx[:, None, None] + ey_ * cy[:, None, None]) / (length * length)[:, None, None]
+    seg_height = (ex_ * nx[:, None, None] + ey_ * ny[:, None, None]) / length[:, None, None]
+    reach = ARM_RADIUS + 0.005   # the radius plus a margin for rounding
+    lines = ((POSITIONS >= seg_along.min(axis=2)[:, :, None] - reach)
+             & (POSITIONS <= seg_along.max(axis=2)[:, :, None] + reach))                      # (K, A, P)
+    # (frame, arm, line) triples, each with its run of steps (NaN arms: none)
+    first = np.searchsorted(UP_STEPS, seg_height.min(axis=2) - reach, side="left")
+    count = np.maximum(np.searchsorted(UP_STEPS, seg_height.max(axis=2) + reach, side="right") - first, 0)
+    fk, sk, pk = np.nonzero(lines & (count > 0)[:, :, None])
+    runs = count[fk, sk]
+    starts = np.repeat(np.cumsum(runs) - runs, runs)
+    fk, sk, pk = np.repeat(fk, runs), np.repeat(sk, runs), np.repeat(pk, runs)
+    uk = first[fk, sk] + np.arange(len(fk)) - starts
+    if len(fk):
+        ux, uy = px[fk, pk, UP_FIRST + uk], py[fk, pk, UP_FIRST + uk]
+        ax, ay, bx, by = segs[fk, sk].T
+        dx, dy = bx - ax, by - ay
+        denom = np.maximum(dx * dx + dy * dy, 1e-9)
+        rx, ry = ux - ax, uy - ay
+        t = np.minimum(np.maximum((rx * dx + ry * dy) / denom, 0.0), 1.0)
+        ex, ey = rx - t * dx, ry - t * dy
+        radius = ARM_RADIUS * length[fk]
+        near = ex * ex + ey * ey < radius * radius
+        usable[fk[near], pk[near]] = False
+    # The mean outline height over the usable middle lines, and over the usable ends.
+    n_ends, n_mid = usable[:, :4].sum(axis=1), usable[:, 4:].sum(axis=1)
+    ok &= (n_ends >= 1) & (n_mid >= 2)
+    h = np.where(usable, STEPS[top], 0.0)
+    ends_sum = h[:, 0] + h[:, 1] + h[:, 2] + h[:, 3]
+    mid_sum = h[:, 4] + h[:, 5] + h[:, 6] + h[:, 7] + h[:, 8]
+    with np.errstate(all="ignore"):
+        middle = mid_sum / n_mid
+        spine = middle - ends_sum / n_ends
+    good = live[ok]
+    out[0, good], out[1, good] = middle[ok], spine[ok]
+    return out[0], out[1]
