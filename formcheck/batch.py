@@ -11,6 +11,7 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -57,8 +58,13 @@ def _size(path) -> int:
 def score_one(video: str, exercise: str | None, out_dir: str | None, model: str | None, config: str | None,
               threads: bool = True) -> dict:
     """One file, in a worker: {'file', 'report'} or {'file', 'error'}. With several workers each
-    keeps to one core (`threads` False): the processes are the parallelism."""
-    from formcheck.pipeline import RunOptions, run
+    keeps to one core (`threads` False): the processes are the parallelism. Pose inference
+    first (into a temporary landmark log), then the exercise machine over the whole log at once:
+    the same report as `--video` gives, without the per-frame work beside each inference."""
+    from formcheck.exercises import load_spec
+    from formcheck.pipeline import record_log, score_session
+    from formcheck.pose.log import read_log
+    from formcheck.sinks.report import check_writable, write_json_report
 
     if exercise is None:
         label = Path(video).with_suffix(".json")
@@ -68,10 +74,19 @@ def score_one(video: str, exercise: str | None, out_dir: str | None, model: str 
             exercise = None
         if exercise not in EXERCISES:
             return {"file": video, "error": "no --exercise given and no label naming one"}
-    report = str(Path(out_dir) / (Path(video).stem + ".json")) if out_dir else None
+    report = Path(out_dir) / (Path(video).stem + ".json") if out_dir else None
     try:
-        rep = run(RunOptions(exercise=exercise, video=video, headless=True, quiet=True, report=report,
-                             model=model, config=config, history=False, threads=threads))
+        spec = load_spec(exercise, config)
+        if report is not None:
+            check_writable(report, "report")
+        with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
+            log_path = Path(tmp) / "poses.fclog"
+            stopped_early = record_log(video, log_path, model, threads)
+            _, rep = score_session(read_log(log_path), spec)
+        if stopped_early:
+            rep["notes"].append(stopped_early)
+        if report is not None:
+            write_json_report(report, rep)
     except FormcheckError as err:
         return {"file": video, "error": str(err)}
     return {"file": video, "report": rep}
