@@ -12,7 +12,7 @@ from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
 from formcheck.features import FeatureExtractor, Features, LandmarkSmoother
 from formcheck.features.extract import USED, feature_arrays, outline_arrays
 from formcheck.features.spine import MaskStack
-from formcheck.pose.follow import PersonFollower
+from formcheck.pose.follow import PersonFollower, hip_centres
 from formcheck.pose.log import FLAG_MASK, FLAG_POSE
 from formcheck.pose.types import PoseFrame
 from formcheck.sinks.report import ReportBuilder
@@ -91,12 +91,10 @@ class Session:
         present = (flags & FLAG_POSE) != 0
         notices: dict[int, str] = {}
         if (people >= 2).any():   # the follower only acts once a crowd was seen: frame by frame
-            h = log.header
-            for i in range(n):
-                pose = PoseFrame(int(rec["index"][i]), float(t[i]), h.width, h.height,
-                                 landmarks=raw[i] if present[i] else None, people=int(people[i]))
-                kept, notice = self.follow(pose)
-                present[i] = kept.landmarks is not None
+            centres = hip_centres(raw).tolist()
+            for i, (ti, k, seen, (cx, cy)) in enumerate(zip(t.tolist(), people.tolist(), present.tolist(), centres)):
+                keep, notice = self.follow.step(ti, k, seen, cx, cy)
+                present[i] = seen and keep
                 if notice:
                     notices[i] = notice
         present &= np.isfinite(raw[:, [11, 12, 23, 24], :2]).all(axis=(1, 2))  # a NaN torso = nobody

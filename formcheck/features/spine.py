@@ -12,7 +12,6 @@ bulges up in the middle (positive); a sagging, arched back (extension, "cow") di
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 # Where along the chord (0 = hip, 1 = shoulder) the outline is read: the first 4 are the ends, the
@@ -85,9 +84,8 @@ def back_contours(masks: MaskStack, rows: np.ndarray, shoulder: np.ndarray, hip:
     usable = np.ones(top.shape, dtype=bool)
     # Arms: only the part of each line above the chord can meet an arm lying over the back. In
     # chord coordinates (along: 0 = hip .. 1 = shoulder, height: torso lengths above the chord) a
-    # point farther than the radius (0.12) from a segment's box cannot be near it, so only the
-    # points inside each segment's box grown by the radius are measured (arms on the floor or
-    # hanging from the shoulder meet a handful of points, not the whole grid).
+    # point farther than the radius (0.12) from a segment's box cannot be near it: only the lines
+    # and the run of steps inside each segment's box grown by the radius are looked at.
     segs = arms * (mw, mh, mw, mh)
     ex_, ey_ = segs[:, :, 0::2] - hx[:, None, None], segs[:, :, 1::2] - hy[:, None, None]   # (K, A, 2 ends)
     seg_along = (ex_ * cx[:, None, None] + ey_ * cy[:, None, None]) / (length * length)[:, None, None]
@@ -95,24 +93,35 @@ def back_contours(masks: MaskStack, rows: np.ndarray, shoulder: np.ndarray, hip:
     reach = ARM_RADIUS + 0.005   # the radius plus a margin for rounding
     lines = ((POSITIONS >= seg_along.min(axis=2)[:, :, None] - reach)
              & (POSITIONS <= seg_along.max(axis=2)[:, :, None] + reach))                      # (K, A, P)
-    # (frame, arm, line) triples, each with its run of steps (NaN arms: none)
-    first = np.searchsorted(UP_STEPS, seg_height.min(axis=2) - reach, side="left")
-    count = np.maximum(np.searchsorted(UP_STEPS, seg_height.max(axis=2) + reach, side="right") - first, 0)
-    fk, sk, pk = np.nonzero(lines & (count > 0)[:, :, None])
-    runs = count[fk, sk]
-    starts = np.repeat(np.cumsum(runs) - runs, runs)
-    fk, sk, pk = np.repeat(fk, runs), np.repeat(sk, runs), np.repeat(pk, runs)
-    uk = first[fk, sk] + np.arange(len(fk)) - starts
+    first = UP_FIRST + np.searchsorted(UP_STEPS, seg_height.min(axis=2) - reach, side="left")
+    last = UP_FIRST + np.searchsorted(UP_STEPS, seg_height.max(axis=2) + reach, side="right") - 1
+    fk, sk, pk = np.nonzero(lines & (last >= first)[:, :, None])   # (frame, arm, line); NaN arms: none
     if len(fk):
-        ux, uy = px[fk, pk, UP_FIRST + uk], py[fk, pk, UP_FIRST + uk]
-        ax, ay, bx, by = segs[fk, sk].T
-        dx, dy = bx - ax, by - ay
-        denom = np.maximum(dx * dx + dy * dy, 1e-9)
-        rx, ry = ux - ax, uy - ay
-        t = np.minimum(np.maximum((rx * dx + ry * dy) / denom, 0.0), 1.0)
+        # Along a line the distance to a segment is convex, so the nearest step of the run is one
+        # of the steps around the line's closest approach to the segment (s*, in torso lengths
+        # above the chord): those four are measured, point by point, instead of the whole run.
+        seg = segs.reshape(-1, 4)[fk * segs.shape[1] + sk]
+        ax, ay = seg[:, 0], seg[:, 1]
+        dx, dy = seg[:, 2] - ax, seg[:, 3] - ay
+        ux, uy = (length * nx)[fk], (length * ny)[fk]              # one torso length up the line
+        wx = hx[fk] + POSITIONS[pk] * cx[fk] - ax                  # the line's foot, from the segment's start
+        wy = hy[fk] + POSITIONS[pk] * cy[fk] - ay
+        uu = ux * ux + uy * uy
+        wu, du = (wx * ux + wy * uy) / uu, (dx * ux + dy * uy) / uu
+        px_, py_ = dx - du * ux, dy - du * uy                       # the segment across the line
+        across = px_ * px_ + py_ * py_
+        with np.errstate(all="ignore"):
+            t_star = np.where(across > 1e-12, ((wx - wu * ux) * px_ + (wy - wu * uy) * py_) / across, 0.5)
+        s_star = du * np.minimum(np.maximum(t_star, 0.0), 1.0) - wu
+        j = np.floor((s_star - STEPS[0]) / (STEPS[1] - STEPS[0])).astype(np.intp)[:, None] + np.arange(-1, 3)
+        j = np.minimum(np.maximum(j, first[fk, sk][:, None]), last[fk, sk][:, None])   # (T, 4) steps
+        flat = (fk * len(POSITIONS) + pk)[:, None] * len(STEPS) + j
+        rx, ry = px.reshape(-1)[flat] - ax[:, None], py.reshape(-1)[flat] - ay[:, None]
+        dx, dy = dx[:, None], dy[:, None]
+        t = np.minimum(np.maximum((rx * dx + ry * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0.0), 1.0)
         ex, ey = rx - t * dx, ry - t * dy
         radius = ARM_RADIUS * length[fk]
-        near = ex * ex + ey * ey < radius * radius
+        near = (ex * ex + ey * ey < (radius * radius)[:, None]).any(axis=1)
         usable[fk[near], pk[near]] = False
     # The mean outline height over the usable middle lines, and over the usable ends.
     n_ends, n_mid = usable[:, :4].sum(axis=1), usable[:, 4:].sum(axis=1)
