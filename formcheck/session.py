@@ -107,7 +107,8 @@ class Session:
             rows = idx[lo:lo + CHUNK]
             lm = np.zeros((len(rows), 33, 5))
             lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], raw[rows][:, USED, :3].astype(np.float64))
-            lm[:, USED, 3:] = np.nan_to_num(raw[rows][:, USED, 3:], nan=0.0)
+            vis = raw[rows][:, USED, 3:]
+            lm[:, USED, 3:] = np.where(vis == vis, vis, 0.0)   # as LandmarkSmoother does live
             right = self.extract.near_side(lm)
             v = feature_arrays(lm, right, log.header.width, log.header.height)
             measurable = has_mask[rows] & (v["torso_px"] >= 1e-6)

@@ -46,6 +46,27 @@ def guidance_code(detected: bool, in_frame: float, shoulder_width: float, hip_wi
     return None
 
 
+class _LazyRow:
+    """A live frame's slots, each evaluated when the state first asks for it (the same value an
+    eager evaluation gives: the frame's names do not change while the state steps)."""
+    __slots__ = ("slots", "env", "values")
+
+    def __init__(self, slots: list, env: dict):
+        self.slots, self.env, self.values = slots, env, [_UNSET] * len(slots)
+
+    def __getitem__(self, i: int):
+        v = self.values[i]
+        if v is _UNSET:
+            v = self.values[i] = self.slots[i](self.env)
+        return v
+
+    def __setitem__(self, i: int, value) -> None:
+        self.values[i] = value
+
+
+_UNSET = object()
+
+
 class ExerciseMachine:
     """Each frame the spec's expressions are evaluated (live: on the frame's numbers; scoring a
     file: over all frames at once, see `run`) into one row of results in a fixed layout, the
@@ -99,7 +120,6 @@ class ExerciseMachine:
     def update(self, f: Features) -> tuple[MachineState, list]:
         raw = guidance_code(f.detected, f.get("in_frame"), f.get("shoulder_width"), f.get("hip_width"), self.spec.common)
         env = self._env
-        stateful = self._stateful_slots
 
         def row(_):
             env.update(f.values)
@@ -108,7 +128,7 @@ class ExerciseMachine:
                     env[name] = NAN
             for name, expr in self._stateless_signals:
                 env[name] = expr(env)
-            return [None if j in stateful else e(env) for j, e in enumerate(self.slots)]
+            return _LazyRow(self.slots, env)
 
         return self.state, self._frame(0, f.t, raw, row, lambda _: env, lambda _: env)
 
@@ -182,7 +202,7 @@ class ExerciseMachine:
             env.update(ranges)
             for name, expr in self._stateful_signals:
                 env[name] = expr(env)
-            row = list(row)
+            row = list(row) if isinstance(row, tuple) else row
             for j in self._stateful_slots:
                 row[j] = self.slots[j](env)
         if self._hold_sig and self._hold is None:

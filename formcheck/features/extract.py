@@ -24,6 +24,9 @@ BODY = [11, 12, 23, 24, 25, 26, 27, 28]
 USED = (0, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 MIN_VISIBILITY = 0.5
 ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
+ARM_POINTS = [i for segment in ARMS for i in segment]
+CHORD_POINTS = np.array([11, 23])   # left shoulder, left hip (+1: the right side's)
+_ROW0 = np.zeros(1, dtype=np.intp)
 
 
 @dataclass
@@ -89,18 +92,22 @@ class SpineSchedule:
         self._last = -math.inf
 
     def __call__(self, t: np.ndarray, has_mask: np.ndarray) -> np.ndarray:
+        """(N,) bool: which of N frames (in time order; `has_mask`: those that can) measure it."""
         if self.every_frame:
             return has_mask.copy()
         due = np.zeros(len(t), dtype=bool)
-        if self.interval_s <= 0:
-            return due
-        last = self._last
         for i in np.flatnonzero(has_mask).tolist():
-            ti = float(t[i])
-            if ti - last >= self.interval_s:
-                due[i], last = True, ti
-        self._last = last
+            due[i] = self.due_at(float(t[i]))
         return due
+
+    def due_at(self, t: float) -> bool:
+        """The same for one frame that can measure it."""
+        if self.every_frame:
+            return True
+        if self.interval_s <= 0 or t - self._last < self.interval_s:
+            return False
+        self._last = t
+        return True
 
 
 # Side-chosen landmarks are (left, right) pairs: the near side's is used.
@@ -261,15 +268,18 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -
 def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int) -> dict[str, float] | None:
     """The features of one frame (33, 5) as plain floats, the same numbers `feature_arrays`
     gives; None when the torso has no length."""
-    xy = (lm[:, :2] * (width, height)).tolist()
-    visible = _visible(lm[:, 3], lm[:, 4]).tolist()
-    raw = lm[:, [0, 1, 4]].tolist()
+    raw = lm.tolist()
     side = 1 if right else 0
 
-    def index(i):
-        return i[side] if isinstance(i, tuple) else i
+    def point(i):
+        x, y = raw[i[side] if isinstance(i, tuple) else i][:2]
+        return x * width, y * height
 
-    v = _features(_Floats, lambda i: xy[index(i)], lambda i: visible[index(i)], lambda i: raw[i])
+    def visible(i):   # as _visible: min(visibility, presence or 1) >= MIN_VISIBILITY
+        _, _, _, vis, pres = raw[i[side] if isinstance(i, tuple) else i]
+        return _Floats.minimum(vis, pres if pres > 0 else 1.0) >= MIN_VISIBILITY
+
+    v = _features(_Floats, point, visible, lambda i: (raw[i][0], raw[i][1], raw[i][4]))
     return v if v["torso_px"] >= 1e-6 else None
 
 
@@ -281,13 +291,11 @@ def outline_arrays(lm: np.ndarray, right: np.ndarray, masks: MaskStack, mask_row
     todo = np.flatnonzero(mask_rows >= 0)
     if not len(todo):
         return back, curve
-    sub, r = lm[todo], right[todo]
-    s = np.where(r, 12, 11)
-    h = np.where(r, 24, 23)
-    rows = np.arange(len(todo))
-    shoulder, hip = sub[rows, s, :2], sub[rows, h, :2]
-    arms = np.stack([np.concatenate([sub[:, a, :2], sub[:, b, :2]], axis=1) for a, b in ARMS], axis=1)
-    b, c = back_contours(masks, mask_rows[todo], shoulder, hip, arms)
+    sub = lm[todo]
+    near = np.where(right[todo], 1, 0)[:, None] + CHORD_POINTS   # near shoulder, near hip
+    chord = sub[np.arange(len(todo))[:, None], near, :2].reshape(len(todo), 4)
+    arms = sub[:, ARM_POINTS, :2].reshape(len(todo), len(ARMS), 4)
+    b, c = back_contours(masks, mask_rows[todo], chord, arms)
     back[todo], curve[todo] = b, c
     return back, curve
 
@@ -310,8 +318,11 @@ class FeatureExtractor:
         values = features_of_frame(smoothed, right, frame.width, frame.height)
         if values is None:
             return Features(frame.t, detected=True, side=side)
-        if frame.mask is not None and self.spine_due(np.array([frame.t]), np.array([True]))[0]:
-            back, curve = outline_arrays(smoothed[None], np.array([right]), MaskStack(frame.mask[None]), np.zeros(1, dtype=np.intp))
+        if frame.mask is not None and self.spine_due.due_at(frame.t):
+            r = int(right)
+            chord = smoothed[[11 + r, 23 + r], :2].reshape(1, 4)
+            arms = smoothed[ARM_POINTS, :2].reshape(1, len(ARMS), 4)
+            back, curve = back_contours(MaskStack(frame.mask[None]), _ROW0, chord, arms)
             if back[0] == back[0]:
                 values["back_height"], values["spine_curve"] = back.item(), curve.item()
         return Features(frame.t, detected=True, side=side, values=values)

@@ -77,7 +77,8 @@ class LandmarkSmoother:
             return None
         out = np.empty((33, 5))
         out[:, :3] = self._step(t, landmarks[:, :3].astype(np.float64))
-        out[:, 3:] = np.nan_to_num(landmarks[:, 3:], nan=0.0)
+        vis = landmarks[:, 3:]
+        out[:, 3:] = np.where(vis == vis, vis, 0.0)   # NaN visibility/presence: not seen
         return out
 
     def run(self, t: list[float], xyz: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from formcheck.pose.types import PoseFrame
 
 def hip_centres(landmarks: np.ndarray) -> np.ndarray:
     """(N, 2) mid-hip points of (N, 33, >=2) landmarks (the follower's idea of where a person is)."""
-    return landmarks[:, [23, 24], :2].mean(axis=1)
+    return (landmarks[:, 23, :2] + landmarks[:, 24, :2]) / 2
 
 
 class PersonFollower:
