@@ -134,7 +134,7 @@ def live_child(video: str, exercise: str, seconds: float, q) -> None:
     q.put({"processed": n, "offered": cam.offered, "latencies": lat, "rss_mb": peak_rss_mb(), "fps": cam.fps})
 
 
-def batch(videos: list[Path], exercise_of, rounds: int = 2) -> dict:
+def batch(videos: list[Path], exercise_of, rounds: int = 3) -> dict:
     """`formcheck score --jobs N` for N = 1, 2 on the same files, in alternating rounds: seconds
     (median) and the median of the rounds' speed-ups."""
     times: dict[int, list[float]] = {1: [], 2: []}

@@ -17,7 +17,7 @@ from formcheck.pose.log import FLAG_MASK, FLAG_POSE
 from formcheck.pose.types import PoseFrame
 from formcheck.sinks.report import ReportBuilder
 
-CHUNK = 256   # frames whose features are computed at once (bounds the outline's grids: ~12 MB)
+CHUNK = 128   # frames whose features are computed at once (bounds the outline's grids: ~12 MB)
 
 
 @dataclass

@@ -46,6 +46,18 @@ def guidance_code(detected: bool, in_frame: float, shoulder_width: float, hip_wi
     return None
 
 
+def _percentile(values: list, q: float) -> float:
+    """np.percentile(values, 100 q) (its default linear method, the same arithmetic) without its
+    ~50 us of overhead a call: holds end several times a minute in a replay."""
+    v = sorted(values)
+    pos = (len(v) - 1) * q
+    lo = math.floor(pos)
+    a, b = v[lo], v[min(lo + 1, len(v) - 1)]
+    g = pos - lo
+    diff = b - a
+    return b - diff * (1 - g) if g >= 0.5 else a + diff * g
+
+
 class _LazyRow:
     """A live frame's slots, each evaluated when the state first asks for it (the same value an
     eager evaluation gives: the frame's names do not change while the state steps)."""
@@ -104,7 +116,8 @@ class ExerciseMachine:
         self._last_t: float | None = None
         self._lost_since: float | None = None
         self._guidance_since: dict[str, float] = {}
-        self._warn_since: dict[int, float] = {}
+        self._warn_since: dict[int, float] = {}    # rule index -> since when it holds
+        self._rules_for: dict[tuple, tuple] = {}    # (position, engaged) -> the rules that apply
         self._warn_last: dict[str, float] = {}
         self._warning_shown_until = 0.0
         self._hold: dict | None = None
@@ -335,9 +348,9 @@ class ExerciseMachine:
         if self.spec.hold_signals.get(h["name"]) is None or len(frames) < 2:
             return None
         before = [f[2] for f in h["frames"][:h["entered"]] if f[2] == f[2]] or [frames[0][2]]
-        base = float(np.percentile(before, 25))  # where the movement started: the resting level
+        base = _percentile(before, 0.25)  # where the movement started: the resting level
         # The peak level is a high percentile, not the maximum: one noisy frame must not raise it.
-        peak = float(np.percentile([f[2] for f in frames], 75))
+        peak = _percentile([f[2] for f in frames], 0.75)
         threshold = base + HOLD_PEAK_SHARE * (peak - base)
         above = [i for i, f in enumerate(frames) if f[2] >= threshold]
         if not above:
@@ -374,15 +387,24 @@ class ExerciseMachine:
         if self._position is not None:
             self._last_in_position = t
         engaged = t - self._last_in_position <= self.spec.common["engaged_s"]
-        for i, (rule, slot) in enumerate(zip(self.spec.warnings, self._when)):  # by index: sided rules share a code
-            applies = (self._position in rule.during) if rule.during else engaged
-            if applies and row[slot] is True:
-                since = self._warn_since.setdefault(i, t)
+        key = (self._position, engaged)
+        rules = self._rules_for.get(key)
+        if rules is None:   # the rules that apply, in spec order (by index: sided rules share a code)
+            rules = self._rules_for[key] = tuple(
+                (i, rule, slot) for i, (rule, slot) in enumerate(zip(self.spec.warnings, self._when))
+                if ((self._position in rule.during) if rule.during else engaged))
+        held = self._warn_since
+        firing = []
+        for i, rule, slot in rules:
+            if row[slot] is True:
+                firing.append(i)
+                since = held.setdefault(i, t)
                 if t - since >= rule.for_s:
                     active.append(rule)
                     self._emit(t, rule.code, rule.cue, rule.severity, events)
-            else:
-                self._warn_since.pop(i, None)
+        if len(held) > len(firing):   # a fault that stopped (or no longer applies) starts over
+            for i in [i for i in held if i not in firing]:
+                del held[i]
         return active
 
     def _emit(self, t: float, code: str, cue: str, severity: str, events: list) -> None:
