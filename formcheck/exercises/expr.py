@@ -39,6 +39,7 @@ def _nz(x, default):
 
 # min/max propagate NaN (Python's builtins would depend on argument order); nz replaces it.
 FUNCTIONS = {"abs": abs, "min": _nan_min, "max": _nan_max, "isnan": math.isnan, "nz": _nz}
+_GLOBALS = {"__builtins__": {}, **FUNCTIONS}
 _ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "isnan": (1, 1), "nz": (2, 2)}
 _COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal}
 _ARITH = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}
@@ -75,13 +76,15 @@ class Expr:
                                                      or not isinstance(node.value, (int, float))):
                 raise UsageError(f"{where}: only numbers may appear in {source!r}")
         self.names = names
-        self._tree = tree.body
-        self._code = compile(tree, where, "eval")
+        self._expression, self._tree = tree, tree.body
+        self._code = None   # compiled at the first per-frame call (scoring a file may never make one)
 
     # -- per frame ------------------------------------------------------------------------------
     def __call__(self, env: dict) -> float | bool:
+        if self._code is None:
+            self._code = compile(self._expression, self.where, "eval")
         try:
-            return eval(self._code, {"__builtins__": {}, **FUNCTIONS}, env)
+            return eval(self._code, _GLOBALS, env)
         except (ZeroDivisionError, ValueError, OverflowError):
             return math.nan
 

@@ -253,12 +253,20 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -
     x, y = lm[:, :, 0] * width, lm[:, :, 1] * height    # pixels: angles true to the picture
     visible = _visible(lm[:, :, 3], lm[:, :, 4])
 
-    def index(i):
-        return np.where(right, i[1], i[0]) if isinstance(i, tuple) else i
+    columns: dict = {}
+
+    def column(i):   # landmark i (or the near one of a pair) of every frame: (x, y, visible)
+        if i not in columns:
+            if isinstance(i, tuple):
+                idx = np.where(right, i[1], i[0])
+                columns[i] = (x[rows, idx], y[rows, idx], visible[rows, idx])
+            else:
+                columns[i] = (x[:, i], y[:, i], visible[:, i])
+        return columns[i]
 
     with np.errstate(all="ignore"):
-        v = _features(_Arrays, lambda i: (x[rows, index(i)], y[rows, index(i)]),
-                      lambda i: visible[rows, index(i)], lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]))
+        v = _features(_Arrays, lambda i: column(i)[:2], lambda i: column(i)[2],
+                      lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]))
     flat = ~(v["torso_px"] >= 1e-6)
     if flat.any():
         v = {name: np.where(flat, NAN, a) for name, a in v.items()}
