@@ -11,7 +11,9 @@ A spec declares, with no code:
   [[warning]]    per-frame form rules: code, condition, positions it applies in, duration, cue.
   [[rep_check]]  rules checked once per finished rep (e.g. no pause at the top).
   plot           signals the HTML report draws over time (with spine_curve, reps, warnings).
-Whether an exercise needs the silhouette's back outline every frame follows from its
+Every expression is a condition or a number, checked at load (positions, warnings and rep checks
+need conditions; and/or/not take conditions, arithmetic numbers); a signal may use only signals
+above it. Whether an exercise needs the silhouette's back outline every frame follows from its
 expressions (`spine_curve`, `back_height`). `sides = ["left", "right"]` expands every
 `{side}`/`{other}` in names and expressions, so a sided exercise (bird-dog) is written once.
 """
@@ -92,7 +94,6 @@ class Spec:
     target: dict[str, float] = field(default_factory=dict)
     common: dict[str, float] = field(default_factory=dict)
     plot: tuple[str, ...] = ()          # signals the HTML report plots over time (+ spine_curve)
-    kinds: dict[str, str] = field(default_factory=dict)   # derived: the condition/number kind of each signal
     stateful: frozenset = frozenset()   # derived: names that depend on the rep in progress
 
 
@@ -307,7 +308,6 @@ def _check_kinds(spec: Spec, where: str) -> None:
         got = e.kind(kinds)
         if got != want:
             raise UsageError(f"{where}: {label} must be a {want}, but {e.source!r} is a {got}")
-    spec.kinds = kinds
 
 
 def _check_names(spec: Spec, where: str) -> None:
