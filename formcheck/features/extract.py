@@ -242,8 +242,9 @@ def _features(B, P, V, N) -> dict:
     return v
 
 
-def _visible(vis: np.ndarray, pres: np.ndarray) -> np.ndarray:
-    return np.minimum(vis, np.where(pres > 0, pres, 1.0)) >= MIN_VISIBILITY
+def _visible(B, vis, pres):
+    """A landmark counts as seen: min(visibility, presence (if given)) >= MIN_VISIBILITY."""
+    return B.minimum(vis, B.where(pres > 0, pres, 1.0)) >= MIN_VISIBILITY
 
 
 def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -> dict[str, np.ndarray]:
@@ -251,7 +252,7 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -
     nearest. Frames whose torso has no length get NaN everywhere."""
     rows = np.arange(len(lm))
     x, y = lm[:, :, 0] * width, lm[:, :, 1] * height    # pixels: angles true to the picture
-    visible = _visible(lm[:, :, 3], lm[:, :, 4])
+    visible = _visible(_Arrays, lm[:, :, 3], lm[:, :, 4])
 
     columns: dict = {}
 
@@ -283,9 +284,9 @@ def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int) -> d
         x, y = raw[i[side] if isinstance(i, tuple) else i][:2]
         return x * width, y * height
 
-    def visible(i):   # as _visible: min(visibility, presence or 1) >= MIN_VISIBILITY
+    def visible(i):
         _, _, _, vis, pres = raw[i[side] if isinstance(i, tuple) else i]
-        return _Floats.minimum(vis, pres if pres > 0 else 1.0) >= MIN_VISIBILITY
+        return _visible(_Floats, vis, pres)
 
     v = _features(_Floats, point, visible, lambda i: (raw[i][0], raw[i][1], raw[i][4]))
     return v if v["torso_px"] >= 1e-6 else None
