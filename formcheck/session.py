@@ -11,6 +11,7 @@ from formcheck.exercises import ExerciseMachine, Spec
 from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
 from formcheck.features import FeatureExtractor, Features, LandmarkSmoother
 from formcheck.features.extract import USED, feature_arrays, outline_arrays
+from formcheck.features.smoothing import seen_scores, torso_found
 from formcheck.features.spine import MaskStack
 from formcheck.pose.follow import PersonFollower, hip_centres
 from formcheck.pose.log import FLAG_MASK, FLAG_POSE
@@ -53,8 +54,8 @@ class Session:
     def step(self, pose: PoseFrame) -> Step:
         pose, notice = self.follow(pose)
         lm = pose.landmarks
-        if lm is not None and not np.isfinite(lm[[11, 12, 23, 24], :2]).all():
-            lm = None  # a damaged frame (NaN torso) counts as no person rather than a wild skeleton
+        if lm is not None and not torso_found(lm):
+            lm = None
         smoothed = self.smoother(pose.t, lm)
         features = self.extract(pose, smoothed)
         state, events = self.machine.update(features)
@@ -97,7 +98,7 @@ class Session:
                 present[i] = seen and keep
                 if notice:
                     notices[i] = notice
-        present &= np.isfinite(raw[:, [11, 12, 23, 24], :2]).all(axis=(1, 2))  # a NaN torso = nobody
+        present &= torso_found(raw)
         idx = np.flatnonzero(present)
         t_list = t.tolist()
         features = {name: np.full(n, np.nan) for name in FEATURE_NAMES}
@@ -105,10 +106,10 @@ class Session:
         has_mask = (flags & FLAG_MASK) != 0
         for lo in range(0, len(idx), CHUNK):
             rows = idx[lo:lo + CHUNK]
+            used = raw[rows][:, USED]
             lm = np.zeros((len(rows), 33, 5))
-            lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], raw[rows][:, USED, :3].astype(np.float64))
-            vis = raw[rows][:, USED, 3:]
-            lm[:, USED, 3:] = np.where(vis == vis, vis, 0.0)   # as LandmarkSmoother does live
+            lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], used[:, :, :3].astype(np.float64))
+            lm[:, USED, 3:] = seen_scores(used[:, :, 3:])
             right = self.extract.near_side(lm)
             v = feature_arrays(lm, right, log.header.width, log.header.height)
             measurable = has_mask[rows] & (v["torso_px"] >= 1e-6)

@@ -182,7 +182,8 @@ class ExerciseMachine:
     # -- the state, one frame ---------------------------------------------------------------------
     def _frame(self, i: int, t: float, raw: str | None, row_at, env_at, state_env_at) -> list:
         """Frame i: `row_at(i)` its slots (asked only when counting), `env_at(i)` its names for
-        rep checks, `state_env_at(i)` those the expressions reading the rep in progress need."""
+        rep checks (a new dict or the live one), `state_env_at(i)` those the expressions reading
+        the rep in progress need."""
         events: list = []
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
@@ -198,7 +199,7 @@ class ExerciseMachine:
             return events
         st.guidance = None
         row = row_at(i)
-        self._env_at, self._env_i, self._env_now = env_at, i, None
+        self._env_at, self._env_i = env_at, i   # for a rep check, if a rep ends this frame
         ranges = {}
         for name, slot in self._track_slots:  # running range over the rep in progress: {name}_range
             v = row[slot]
@@ -230,12 +231,6 @@ class ExerciseMachine:
         if st.warning is not None and t > self._warning_shown_until:
             st.warning = None
         return events
-
-    def _frame_env(self) -> dict:
-        """The current frame's names as a dict (made once a frame, when first asked for)."""
-        if self._env_now is None:
-            self._env_now = self._env_at(self._env_i)
-        return self._env_now
 
     def _sustained_guidance(self, t: float, raw: str | None) -> str | None:
         g = raw
@@ -299,15 +294,12 @@ class ExerciseMachine:
         if side is not None and st.reps_by_side is not None:
             st.reps_by_side[side] += 1
         events.append(RepCounted(t, st.reps, side))
-        rep_env = dict(self._frame_env())
-        rep_env.update(self._ranges)
+        rep_env = dict(self._env_at(self._env_i))
+        rep_env.update(self._ranges)   # the rep's tracked ranges, up to this frame
         for name, expr in self._stateful_signals:
             rep_env[name] = expr(rep_env)
         rep_env["hold_s"] = self._rep_hold_s
         rep_env["rep_s"] = t - (self._rep_start if self._rep_start is not None else t)
-        for name in self.spec.track:
-            lo, hi = self._track.get(name, (NAN, NAN))
-            rep_env[f"{name}_range"] = hi - lo
         for check in self.spec.rep_checks:
             if check.when(rep_env) is True:
                 self._emit(t, check.code, check.cue, check.severity, events)

@@ -1,8 +1,10 @@
 """Smoothed landmarks (+ silhouette) -> named signals.
 
-One implementation over arrays of frames: a live session calls it with one frame, scoring a file
-calls it with thousands, and both get the same numbers. The only state (which side is nearest the
-camera, when the back's outline was last measured) is carried frame by frame in small objects."""
+Each formula is written once and runs on two kinds of numbers: plain floats for a live session's
+one frame (`features_of_frame`), numpy arrays for all the frames of a log (`feature_arrays`), with
+the same results bit for bit. The back's outline is one array function for both (live: one
+frame). The only state (which side is nearest the camera, when the outline was last measured) is
+carried frame by frame in small objects."""
 from __future__ import annotations
 
 import math
@@ -14,10 +16,6 @@ from formcheck.features.spine import MaskStack, back_contours
 from formcheck.pose.types import PoseFrame
 
 NAN = float("nan")
-SIDE_IDX = {  # shoulder, elbow, wrist, hip, knee, ankle, ear
-    "left": (11, 13, 15, 23, 25, 27, 7),
-    "right": (12, 14, 16, 24, 26, 28, 8),
-}
 # Landmarks that must be in the picture for the body to count as "in frame" (shoulders..ankles).
 BODY = [11, 12, 23, 24, 25, 26, 27, 28]
 # Every landmark a feature reads (scoring a file smooths only these).
@@ -26,7 +24,6 @@ MIN_VISIBILITY = 0.5
 ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
 ARM_POINTS = [i for segment in ARMS for i in segment]
 CHORD_POINTS = np.array([11, 23])   # left shoulder, left hip (+1: the right side's)
-_ROW0 = np.zeros(1, dtype=np.intp)
 
 
 @dataclass
@@ -300,13 +297,18 @@ def outline_arrays(lm: np.ndarray, right: np.ndarray, masks: MaskStack, mask_row
     todo = np.flatnonzero(mask_rows >= 0)
     if not len(todo):
         return back, curve
-    sub = lm[todo]
-    near = np.where(right[todo], 1, 0)[:, None] + CHORD_POINTS   # near shoulder, near hip
-    chord = sub[np.arange(len(todo))[:, None], near, :2].reshape(len(todo), 4)
-    arms = sub[:, ARM_POINTS, :2].reshape(len(todo), len(ARMS), 4)
-    b, c = back_contours(masks, mask_rows[todo], chord, arms)
+    b, c = back_contours(masks, mask_rows[todo], *_outline_points(lm[todo], right[todo]))
     back[todo], curve[todo] = b, c
     return back, curve
+
+
+def _outline_points(lm: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chord (K, 4: near shoulder x, y, near hip x, y) and arm segments (K, 4, 4) the outline
+    of K frames is measured with."""
+    k = len(lm)
+    near = np.where(right, 1, 0)[:, None] + CHORD_POINTS
+    chord = lm[np.arange(k)[:, None], near, :2].reshape(k, 4)
+    return chord, lm[:, ARM_POINTS, :2].reshape(k, len(ARMS), 4)
 
 
 class FeatureExtractor:
@@ -328,10 +330,8 @@ class FeatureExtractor:
         if values is None:
             return Features(frame.t, detected=True, side=side)
         if frame.mask is not None and self.spine_due.due_at(frame.t):
-            r = int(right)
-            chord = smoothed[[11 + r, 23 + r], :2].reshape(1, 4)
-            arms = smoothed[ARM_POINTS, :2].reshape(1, len(ARMS), 4)
-            back, curve = back_contours(MaskStack(frame.mask[None]), _ROW0, chord, arms)
+            back, curve = back_contours(MaskStack(frame.mask[None]), np.zeros(1, dtype=np.intp),
+                                        *_outline_points(smoothed[None], np.array([right])))
             if back[0] == back[0]:
                 values["back_height"], values["spine_curve"] = back.item(), curve.item()
         return Features(frame.t, detected=True, side=side, values=values)

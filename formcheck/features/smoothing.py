@@ -44,6 +44,17 @@ class OneEuro:
         return self._x
 
 
+def seen_scores(scores: np.ndarray) -> np.ndarray:
+    """Visibility and presence as the features read them: NaN (a damaged log) = not seen."""
+    return np.where(scores == scores, scores, 0.0)
+
+
+def torso_found(landmarks: np.ndarray) -> np.ndarray:
+    """Whether (..., 33, >=2) landmarks have a finite torso (shoulders, hips): a damaged frame
+    with a NaN torso counts as nobody rather than a wild skeleton."""
+    return np.isfinite(landmarks[..., [11, 12, 23, 24], :2]).all(axis=(-2, -1))
+
+
 class LandmarkSmoother:
     """Smooths landmark x, y, z per frame; restarts after the person was lost for `gap_s` seconds.
 
@@ -77,8 +88,7 @@ class LandmarkSmoother:
             return None
         out = np.empty((33, 5))
         out[:, :3] = self._step(t, landmarks[:, :3].astype(np.float64))
-        vis = landmarks[:, 3:]
-        out[:, 3:] = np.where(vis == vis, vis, 0.0)   # NaN visibility/presence: not seen
+        out[:, 3:] = seen_scores(landmarks[:, 3:])
         return out
 
     def run(self, t: list[float], xyz: np.ndarray) -> np.ndarray:
