@@ -79,8 +79,21 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", metavar="DIR", help="landmark log cache (default ~/.cache/formcheck/logs)")
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N", help="processes for pose inference (default 1)")
+    p.add_argument("--augment", type=_augment_arg, metavar="NAME",
+                   help="score the clips augmented: " + ", ".join(_augmentations()))
     p.add_argument("--quiet", "-q", action="store_true")
     return p
+
+
+def _augmentations():
+    from formcheck.sources.augment import AUGMENTATIONS
+    return AUGMENTATIONS
+
+
+def _augment_arg(value: str) -> str:
+    if value not in _augmentations():
+        raise argparse.ArgumentTypeError(f"unknown augmentation '{value}'; choose one of: {', '.join(_augmentations())}")
+    return value
 
 
 def score_parser() -> argparse.ArgumentParser:
@@ -117,12 +130,14 @@ def print_summary(report: dict, target: dict | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from formcheck.native import native_stderr_off_terminal
+    native_stderr_off_terminal()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] == "eval":
             args = eval_parser().parse_args(argv[1:])
             from formcheck.evaluate import main_eval
-            return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs)
+            return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs, args.augment)
         if argv and argv[0] == "score":
             args = score_parser().parse_args(argv[1:])
             from formcheck.batch import main_score

@@ -23,6 +23,9 @@ def test_main_job_on_bundled_sample(superman_run):
     assert report["frames"] == int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     assert report["pose_detected_ratio"] > 0.9
     assert "Traceback" not in proc.stderr and "W0000" not in proc.stderr
+    # Only formcheck's own words reach the terminal: no MediaPipe/TFLite/OpenCV lines (mediapipe
+    # 1.2.3 prints "INFO: [accelerator_registry.cc:43] DestroyAccelerator" when a landmarker closes).
+    assert all(line.startswith(("formcheck:", "Safety:")) for line in proc.stderr.splitlines() if line.strip()), proc.stderr
     assert "superman:" in proc.stdout  # the terminal summary
 
 
