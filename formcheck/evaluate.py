@@ -31,22 +31,24 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "logs"
 
 
-LOG_VERSION = "v4"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check)
+LOG_VERSION = "v5"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check; v5: container timestamps, mirrored retry)
 
 
-def cached_log(video: Path, cache_dir: Path, model: str | None = None, threads: bool = True) -> Path:
-    """The clip's landmark log, from the cache or made now."""
+def cached_log(video: Path, cache_dir: Path, model: str | None = None, threads: bool = True,
+               augment: str | None = None) -> Path:
+    """The clip's landmark log (of the clip augmented by `augment`), from the cache or made now."""
     from formcheck.pipeline import record_log
 
     model_sha = sha256_of(check_model(model))[:12]
-    path = cache_dir / f"{sha256_of(video)[:24]}-{model_sha}-{LOG_VERSION}.fclog"
+    kind = f"-{augment}" if augment else ""
+    path = cache_dir / f"{sha256_of(video)[:24]}-{model_sha}{kind}-{LOG_VERSION}.fclog"
     if path.exists():
         log = read_log(path)
         if log.problem is None and len(log):
             return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    record_log(str(video), tmp, model, threads)
+    record_log(str(video), tmp, model, threads, augment)
     os.replace(tmp, path)
     return path
 
@@ -111,10 +113,19 @@ def _check_label(label: dict, report: dict, res: ClipResult, has_holds: bool = T
             res.problems.append(f"{len(report['holds'])} holds != {len(expected_holds)}")
 
 
+def _swap_sides(sides: dict | None) -> dict | None:
+    return None if sides is None else {**sides, "left": sides.get("right"), "right": sides.get("left")}
+
+
 def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model: str | None = None,
-             progress=None, jobs: int = 1) -> list[ClipResult]:
+             progress=None, jobs: int = 1, augment: str | None = None) -> list[ClipResult]:
+    """Every labelled clip in `directory` scored against its label; with `augment`, the clips as
+    that augmentation changes them (`sources/augment.py`), against the label it changes."""
     from formcheck.batch import parallel_map
     from formcheck.pipeline import score_log
+    from formcheck.sources.augment import augmentation
+
+    swap = augmentation(augment).swap_sides if augment else False
 
     d = Path(directory)
     if not d.is_dir():
@@ -124,7 +135,7 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
         raise FormcheckError(f"no labelled clips (X.mp4 with X.json) in {d}")
     cache_dir = cache_dir or default_cache_dir()
     # Pose inference, the slow part, spread over `jobs` processes; scoring the logs is quick.
-    parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, jobs == 1) for c in clips], jobs,
+    parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, jobs == 1, augment) for c in clips], jobs,
                  "clip" if progress else None)
     results = []
     for label_path in clips:
@@ -135,7 +146,7 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
         if not label.get("usable", True):
             continue
         video = label_path.with_suffix(".mp4")
-        log = read_log(cached_log(video, cache_dir, model))
+        log = read_log(cached_log(video, cache_dir, model, augment=augment))
         exercise = label.get("exercise")
         targets = EXERCISES if exercise in (None, "none") else (exercise,)
         for ex in targets:
@@ -143,7 +154,7 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
             res = ClipResult(clip=video.name, exercise=ex, expected=int(label.get("reps_total") or 0),
                              counted=report["reps"], warnings=[w["code"] for w in report["warnings"]])
             if ex == "bird-dog" and label.get("reps_by_side"):
-                res.sides_expected = label["reps_by_side"]
+                res.sides_expected = _swap_sides(label["reps_by_side"]) if swap else label["reps_by_side"]
                 res.sides_counted = report["reps_by_side"]
             # holds are compared only for exercises whose spec times holds (the row has none)
             _check_label(label, report, res, has_holds=bool(load_spec(ex).holds))
@@ -168,7 +179,9 @@ def format_table(results: list[ClipResult]) -> str:
     return "\n".join(lines)
 
 
-def main_eval(directory: str, cache: str | None, model: str | None, quiet: bool, jobs: int = 1) -> int:
-    results = evaluate(directory, Path(cache) if cache else None, model, progress=not quiet, jobs=jobs)
+def main_eval(directory: str, cache: str | None, model: str | None, quiet: bool, jobs: int = 1,
+              augment: str | None = None) -> int:
+    results = evaluate(directory, Path(cache) if cache else None, model, progress=not quiet, jobs=jobs,
+                       augment=augment)
     print(format_table(results))
     return 0 if all(r.ok for r in results) else 1

@@ -196,10 +196,13 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     return report
 
 
-def record_log(video: str, log_path, model: str | None = None, threads: bool = True) -> str | None:
-    """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring).
-    Returns why the video ended early (a note for the report), if it did."""
-    source = VideoFileSource(video)
+def record_log(video: str, log_path, model: str | None = None, threads: bool = True,
+               augment: str | None = None) -> str | None:
+    """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring),
+    of the video as it is or augmented (`sources/augment.py`). Returns why the video ended
+    early (a note for the report), if it did."""
+    from formcheck.sources.augment import augmentation
+    source = VideoFileSource(video, augment=augmentation(augment) if augment else None)
     fps = source.analysed_fps
     with PoseEstimator(model, threads=threads) as estimator:
         log = LandmarkLogWriter(log_path, LogHeader(

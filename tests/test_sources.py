@@ -1,5 +1,8 @@
 """Frame sources: file timestamps, and the live camera that never builds up latency."""
+import fractions
 import time
+
+import numpy as np
 
 import pytest
 
@@ -14,6 +17,37 @@ def test_file_timestamps_come_from_the_file():
     src.close()
     assert [f.index for f in frames] == list(range(30))
     assert frames[15].t == pytest.approx(15 / src.fps)
+
+
+def _variable_rate_video(path, times):
+    """An H.264 .mp4 whose frames are shown at `times` (seconds), as a phone records them."""
+    av = pytest.importorskip("av")
+    out = av.open(str(path), "w")
+    stream = out.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=30)
+    stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+    stream.time_base = stream.codec_context.time_base = fractions.Fraction(1, 1000)
+    for i, t in enumerate(times):
+        frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), (i * 7) % 255, np.uint8), format="rgb24")
+        frame.pts, frame.time_base = round(t * 1000), fractions.Fraction(1, 1000)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+
+
+def test_variable_frame_rate_file_gets_the_containers_times(tmp_path):
+    """A phone video that records 30 fps, slows to 10 fps for 4 s (low light), then 30 again:
+    each frame gets its own time. index / the container's average fps puts the end of the 10 fps
+    stretch about a second early, and a hold over it would be timed short by as much."""
+    times = [i / 30 for i in range(60)] + [2 + i / 10 for i in range(40)] + [6 + i / 30 for i in range(60)]
+    path = tmp_path / "vfr.mp4"
+    _variable_rate_video(path, times)
+    src = VideoFileSource(path)
+    got = [f.t for f in src]
+    assert len(got) == len(times)
+    assert np.allclose(got, times, atol=0.002), max(abs(a - b) for a, b in zip(got, times))
+    assert abs(got[99] - 99 / src.fps) > 0.5   # what index / average fps would have said
 
 
 def test_live_camera_hands_over_the_newest_frame_and_drops_stale_ones():

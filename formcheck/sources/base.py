@@ -10,7 +10,7 @@ import numpy as np
 class Frame:
     """One picture: BGR uint8 image, its index in the source and its time in seconds.
 
-    `t` is monotonically increasing within a source: frame index / fps for files, capture time for
+    `t` is monotonically increasing within a source: the container's timestamp for files, capture time for
     cameras. `captured_at` is time.perf_counter() when it was read (latency measurement)."""
 
     index: int

@@ -1,0 +1,73 @@
+"""Augmented footage for robustness checks (`formcheck eval DIR --augment NAME`).
+
+Each augmentation changes a video's pictures the way another room, phone or framing would, so
+that the same labelled clips test whether the exercise machines generalise: the user lying the
+other way round (mirrored), a tighter framing, a tilted camera, a low-resolution camera, a
+phone that drops frames, a dim room. Only `mirror` changes the label: a mirrored person's left
+is their right, so bird-dog's per-side counts swap."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+
+def _crop(fraction: float):
+    def crop(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        dy, dx = round(h * fraction / 2), round(w * fraction / 2)
+        return np.ascontiguousarray(image[dy:h - dy, dx:w - dx])
+    return crop
+
+
+def _rotate(degrees: float):
+    def rotate(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return rotate
+
+
+def _height(target: int):
+    def shrink(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        if h <= target:
+            return image
+        return cv2.resize(image, (round(w * target / h), target), interpolation=cv2.INTER_AREA)
+    return shrink
+
+
+def _dim(share: float):
+    def dim(image: np.ndarray) -> np.ndarray:
+        return cv2.convertScaleAbs(image, alpha=1.0 - share)
+    return dim
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    name: str
+    what: str
+    image: Callable[[np.ndarray], np.ndarray] | None = None
+    keep: Callable[[int], bool] | None = None      # which source frames (by index) are kept
+    swap_sides: bool = False                       # the label's left and right swap
+
+
+AUGMENTATIONS = {a.name: a for a in (
+    Augmentation("mirror", "mirrored left-right (the user lies the other way round)",
+                 image=lambda im: np.ascontiguousarray(im[:, ::-1]), swap_sides=True),
+    Augmentation("crop10", "10 % of the width and height cropped off (5 % at each edge)", image=_crop(0.10)),
+    Augmentation("rot+8", "rotated 8 degrees anticlockwise (a tilted camera)", image=_rotate(8.0)),
+    Augmentation("rot-8", "rotated 8 degrees clockwise", image=_rotate(-8.0)),
+    Augmentation("360p", "shrunk to 360 pixels high", image=_height(360)),
+    Augmentation("drop3", "every 3rd frame dropped (a phone that cannot keep up)", keep=lambda i: i % 3 != 2),
+    Augmentation("dark40", "brightness down 40 %", image=_dim(0.40)),
+)}
+
+
+def augmentation(name: str) -> Augmentation:
+    from formcheck.errors import UsageError
+    if name not in AUGMENTATIONS:
+        raise UsageError(f"unknown augmentation {name!r}; choose from: {', '.join(AUGMENTATIONS)}")
+    return AUGMENTATIONS[name]
