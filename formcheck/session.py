@@ -10,7 +10,7 @@ from formcheck.events import Guidance, MachineState
 from formcheck.exercises import ExerciseMachine, Spec
 from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
 from formcheck.features import FeatureExtractor, Features, LandmarkSmoother
-from formcheck.features.extract import USED, feature_arrays, outline_arrays
+from formcheck.features.extract import USED, feature_arrays, outline_arrays, outline_view
 from formcheck.features.smoothing import seen_scores, torso_found
 from formcheck.features.spine import MaskStack
 from formcheck.pose.follow import PersonFollower, hip_centres
@@ -111,8 +111,9 @@ class Session:
             lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], used[:, :, :3].astype(np.float64))
             lm[:, USED, 3:] = seen_scores(used[:, :, 3:])
             right = self.extract.near_side(lm)
-            v = feature_arrays(lm, right, log.header.width, log.header.height)
-            measurable = has_mask[rows] & (v["torso_px"] >= 1e-6)
+            v = feature_arrays(lm, right, log.header.width, log.header.height,
+                               rec["world"][rows].reshape(len(rows), 33, 3).astype(np.float64))
+            measurable = has_mask[rows] & (v["torso_px"] >= 1e-6) & outline_view(v["shoulder_width"])
             due = self.extract.spine_due(t[rows], measurable)
             v["back_height"], v["spine_curve"] = outline_arrays(lm, right, masks, np.where(due, rows, -1))
             for name, values in v.items():

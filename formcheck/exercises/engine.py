@@ -17,7 +17,7 @@ from formcheck.exercises.spec import Spec
 from formcheck.features.extract import Features
 
 FEATURE_NAMES = (
-    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "thigh_incline", "arm_elev_near",
+    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "trunk_incline_3d", "trunk_pitch", "thigh_incline", "arm_elev_near",
     "arm_elev_left", "arm_elev_right", "leg_elev_left", "leg_elev_right", "thigh_elev_left",
     "thigh_elev_right", "arm_elev_low", "thigh_elev_low", "hip_line", "head_height", "neck_lift", "shoulder_width", "hip_width",
     "in_frame", "back_height", "spine_curve",
@@ -121,6 +121,8 @@ class ExerciseMachine:
         self._warn_last: dict[str, float] = {}
         self._warning_shown_until = 0.0
         self._hold: dict | None = None
+        self._paused_hold: tuple | None = None      # (hold, when its position was left)
+        self._last_entered: str | None = None
         self._last_in_position = -math.inf
         # Recent frames (t, dt, {hold position: signal}) since the last position was left, plus
         # the last second inside it: where a hold's movement started from.
@@ -189,6 +191,7 @@ class ExerciseMachine:
         self._last_t = t
         st = self.state
         guidance = self._sustained_guidance(t, raw)
+        self._flush_paused_hold(t, events, force=bool(guidance))
         if guidance:
             if st.guidance is None or st.guidance.code != guidance:
                 st.guidance = Guidance(t, guidance, GUIDANCE[guidance])
@@ -266,6 +269,22 @@ class ExerciseMachine:
 
     def _enter_position(self, name: str, t: float, events: list) -> None:
         self._position = name
+        paused, self._paused_hold = self._paused_hold, None
+        if name == self._last_entered:
+            # Back in the position it just left, with no other in between: a flicker at a
+            # threshold (or a limb MediaPipe lost for a moment), not a new position. The rep's
+            # progress stands, and a hold left less than `hold_merge_s` ago goes on.
+            if paused is not None and t - paused[1] <= self.spec.common["hold_merge_s"]:
+                self._hold = paused[0]
+            elif paused is not None:
+                self._end_hold(paused[1], events, paused[0])
+            if self._hold is None and name in self.spec.holds:
+                self._hold = {"start": t, "good": 0.0, "name": name, "frames": [], "entered": 0}
+            self._approach.clear()
+            return
+        if paused is not None:
+            self._end_hold(paused[1], events, paused[0])
+        self._last_entered = name
         if name in self.spec.holds:
             frames = [(ft, fdt, vals.get(name, NAN), True) for ft, fdt, vals in self._approach]
             self._hold = {"start": t, "good": 0.0, "name": name, "frames": frames, "entered": len(frames)}
@@ -312,14 +331,22 @@ class ExerciseMachine:
         self._track.clear()
 
     def _leave_position(self, t: float, events: list) -> None:
-        self._end_hold(t, events)
+        if self._hold is not None:   # ended when the next position is entered, or merge time passes
+            self._paused_hold, self._hold = (self._hold, t), None
+            self.state.holding = False
         self._position = None
 
-    def _end_hold(self, t: float, events: list) -> None:
-        h = self._hold
+    def _flush_paused_hold(self, t: float, events: list, force: bool = False) -> None:
+        p = self._paused_hold
+        if p is not None and (force or t - p[1] > self.spec.common["hold_merge_s"]):
+            self._paused_hold = None
+            self._end_hold(p[1], events, p[0])
+
+    def _end_hold(self, t: float, events: list, h: dict | None = None) -> None:
+        if h is None:
+            h, self._hold = self._hold, None
         if h is None:
             return
-        self._hold = None
         start, end, good = h["start"], t, h["good"]
         band = self._peak_band(h)
         if band is not None:
@@ -417,5 +444,6 @@ class ExerciseMachine:
     def finish(self, t: float) -> list:
         """End of session: close an open hold."""
         events: list = []
+        self._flush_paused_hold(t, events, force=True)
         self._end_hold(t, events)
         return events

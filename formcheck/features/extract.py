@@ -21,6 +21,9 @@ BODY = [11, 12, 23, 24, 25, 26, 27, 28]
 # Every landmark a feature reads (scoring a file smooths only these).
 USED = (0, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 MIN_VISIBILITY = 0.5
+# Shoulder width / torso length: up to SIDE_VIEW_WIDTH a side view, from SIDE_VIEW_MAX_WIDTH
+# not one (real footage and the samples: side views 0.02-0.3, 3/4 views 0.6-1.4, front 1.7-3.4).
+SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH = 0.3, 0.6
 ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
 ARM_POINTS = [i for segment in ARMS for i in segment]
 CHORD_POINTS = np.array([11, 23])   # left shoulder, left hip (+1: the right side's)
@@ -186,10 +189,11 @@ def _length(B, a, b):
     return B.sqrt(dx * dx + dy * dy)
 
 
-def _features(B, P, V, N) -> dict:
+def _features(B, P, V, N, M) -> dict:
     """Every landmark feature (not the outline), written once for both kinds of numbers `B`.
     P(i) is landmark i (or a (left, right) pair: the near side's) as (x, y) in pixels, V(i)
-    whether it is visible, N(i) its (x, y, presence) in picture units."""
+    whether it is visible, N(i) its (x, y, presence) in picture units, M(i) its world (metric)
+    position (x, y, z) or None when there is none."""
     v = {}
 
     def ok(*idx):
@@ -205,6 +209,17 @@ def _features(B, P, V, N) -> dict:
     v["knee_angle"] = B.where(ok(H, K, A), _angle(B, h, k, P(A)), NAN)
     v["elbow_angle"] = B.where(ok(S, E, W), _angle(B, s, P(E), P(W)), NAN)
     v["trunk_incline"] = B.where(ok(S, H), _elevation(B, h, s), NAN)    # + = shoulders above hips
+    # The same from MediaPipe's metric 3-D landmarks (hip centre to shoulder centre against the
+    # camera's horizontal plane): in a 3/4 or front view the picture foreshortens a trunk leaning
+    # towards the camera (a seated row at 35 deg reads 75-85 deg in the picture), the 3-D
+    # estimate does not (measured: 21-51 deg on real rows from the side, 3/4 front and front).
+    if M(11) is None:
+        v["trunk_incline_3d"] = B.where(ok(S, H), NAN, NAN)
+    else:
+        (ax, ay, az), (bx, by, bz), (cx, cy, cz), (dx_, dy_, dz_) = M(11), M(12), M(23), M(24)
+        tx, ty, tz = (ax + bx - cx - dx_) / 2, (ay + by - cy - dy_) / 2, (az + bz - cz - dz_) / 2
+        flat = B.sqrt(tx * tx + tz * tz)
+        v["trunk_incline_3d"] = B.where(ok(S, H) & (flat + B.abs(ty) > 1e-9), B.atan2(-ty, flat) * DEG, NAN)
     v["thigh_incline"] = B.where(ok(H, K), _elevation(B, h, k), NAN)    # + = knees above hips
     v["arm_elev_near"] = B.where(ok(S, W), _elevation(B, s, P(W)), NAN)
     for side, j in (("left", 0), ("right", 1)):
@@ -231,6 +246,14 @@ def _features(B, P, V, N) -> dict:
     torso_mid = B.maximum(_length(B, mid_sh, mid_hip), 1e-6)
     v["shoulder_width"] = _length(B, l_sh, r_sh) / torso_mid
     v["hip_width"] = _length(B, l_hip, r_hip) / torso_mid
+    # The trunk's pitch as well as this view shows it: the picture's angle from the side (where
+    # it is exact, and the 3-D estimate is noisier: it swings 25 deg with the arms on a real row),
+    # the 3-D estimate once the shoulders open up to the camera (3/4 and front views), blended
+    # in between so that turning does not make the angle jump (the two differ by up to 20 deg).
+    w3d = B.clip(B.div(v["shoulder_width"] - SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH - SIDE_VIEW_WIDTH), 0.0, 1.0)
+    v["trunk_pitch"] = B.where(w3d <= 0.0, v["trunk_incline"],
+                               B.where(w3d >= 1.0, v["trunk_incline_3d"],
+                                       (1.0 - w3d) * v["trunk_incline"] + w3d * v["trunk_incline_3d"]))
     inside = 0
     for i in BODY:
         x, y, presence = N(i)
@@ -239,17 +262,23 @@ def _features(B, P, V, N) -> dict:
     return v
 
 
-def _visible(B, vis, pres):
-    """A landmark counts as seen: min(visibility, presence (if given)) >= MIN_VISIBILITY."""
-    return B.minimum(vis, B.where(pres > 0, pres, 1.0)) >= MIN_VISIBILITY
+def _visible(B, x, y, vis, pres):
+    """A landmark counts as seen: inside the picture and min(visibility, presence (if given)) >=
+    MIN_VISIBILITY. Outside the picture (x or y beyond 0..1) MediaPipe only guesses where a limb
+    is, often with a high visibility all the same (a hand past the edge of a close phone framing):
+    a guess must not count a rep, split a hold or fire a warning."""
+    inside = (x >= 0.0) & (x <= 1.0) & (y >= 0.0) & (y <= 1.0)
+    return inside & (B.minimum(vis, B.where(pres > 0, pres, 1.0)) >= MIN_VISIBILITY)
 
 
-def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -> dict[str, np.ndarray]:
+def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
+                   world: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The features of N frames: lm (N, 33, 5) smoothed landmarks, `right` (N,) which side is
-    nearest. Frames whose torso has no length get NaN everywhere."""
+    nearest, world (N, 33, 3) the metric landmarks (or None). Frames whose torso has no length
+    get NaN everywhere."""
     rows = np.arange(len(lm))
     x, y = lm[:, :, 0] * width, lm[:, :, 1] * height    # pixels: angles true to the picture
-    visible = _visible(_Arrays, lm[:, :, 3], lm[:, :, 4])
+    visible = _visible(_Arrays, lm[:, :, 0], lm[:, :, 1], lm[:, :, 3], lm[:, :, 4])
 
     columns: dict = {}
 
@@ -264,17 +293,20 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int) -
 
     with np.errstate(all="ignore"):
         v = _features(_Arrays, lambda i: column(i)[:2], lambda i: column(i)[2],
-                      lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]))
+                      lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]),
+                      lambda i: None if world is None else (world[:, i, 0], world[:, i, 1], world[:, i, 2]))
     flat = ~(v["torso_px"] >= 1e-6)
     if flat.any():
         v = {name: np.where(flat, NAN, a) for name, a in v.items()}
     return v
 
 
-def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int) -> dict[str, float] | None:
-    """The features of one frame (33, 5) as plain floats, the same numbers `feature_arrays`
-    gives; None when the torso has no length."""
+def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int,
+                      world: np.ndarray | None = None) -> dict[str, float] | None:
+    """The features of one frame (33, 5) (world: (33, 3) or None) as plain floats, the same
+    numbers `feature_arrays` gives; None when the torso has no length."""
     raw = lm.tolist()
+    metric = None if world is None else world.astype(np.float64).tolist()
     side = 1 if right else 0
 
     def point(i):
@@ -282,11 +314,18 @@ def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int) -> d
         return x * width, y * height
 
     def visible(i):
-        _, _, _, vis, pres = raw[i[side] if isinstance(i, tuple) else i]
-        return _visible(_Floats, vis, pres)
+        x, y, _, vis, pres = raw[i[side] if isinstance(i, tuple) else i]
+        return _visible(_Floats, x, y, vis, pres)
 
-    v = _features(_Floats, point, visible, lambda i: (raw[i][0], raw[i][1], raw[i][4]))
+    v = _features(_Floats, point, visible, lambda i: (raw[i][0], raw[i][1], raw[i][4]),
+                  lambda i: None if metric is None else metric[i])
     return v if v["torso_px"] >= 1e-6 else None
+
+
+def outline_view(shoulder_width):
+    """Whether the silhouette's top edge is the back: only in a side view. From the front or 3/4
+    it is the shoulders and arms (a reverse fly from the front read as a rounded back)."""
+    return shoulder_width < (SIDE_VIEW_WIDTH + SIDE_VIEW_MAX_WIDTH) / 2
 
 
 def outline_arrays(lm: np.ndarray, right: np.ndarray, masks: MaskStack, mask_rows: np.ndarray) -> tuple:
@@ -326,10 +365,10 @@ class FeatureExtractor:
             return Features(frame.t, detected=False)
         right = self.near_side.of_frame(smoothed)
         side = "right" if right else "left"
-        values = features_of_frame(smoothed, right, frame.width, frame.height)
+        values = features_of_frame(smoothed, right, frame.width, frame.height, frame.world)
         if values is None:
             return Features(frame.t, detected=True, side=side)
-        if frame.mask is not None and self.spine_due.due_at(frame.t):
+        if frame.mask is not None and outline_view(values["shoulder_width"]) and self.spine_due.due_at(frame.t):
             back, curve = back_contours(MaskStack(frame.mask[None]), np.zeros(1, dtype=np.intp),
                                         *_outline_points(smoothed[None], np.array([right])))
             if back[0] == back[0]:

@@ -66,6 +66,9 @@ def mask_shape(width: int, height: int) -> tuple[int, int]:
 
 
 CROWD_LAG = 4   # frames between a crowd check's frame and the frame that carries its count
+# Landmark i of a mirrored picture is landmark MIRROR[i] of the person (left and right swap).
+MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21,
+                   24, 23, 26, 25, 28, 27, 30, 29, 32, 31])
 
 
 class PoseEstimator:
@@ -94,6 +97,14 @@ class PoseEstimator:
         self._next_crowd_check = 0.0
         self._crowd = None
         self._landmarker = None
+        # MediaPipe's person detector is not symmetric: on the superman sample mirrored (the
+        # user lying the other way round) it found nobody on 23 of 23 sampled frames, at any
+        # detection confidence (0.5, 0.3, 0.1), against 17 of 23 unmirrored. So while nobody is
+        # found, the mirrored picture is tried with a second landmarker; whichever finds the
+        # person keeps tracking them (VIDEO mode), and mirrored results are turned back.
+        self._options = None
+        self._mirror = None
+        self._mirrored = False
         self._last_ms = -1
         self._warmed = False
 
@@ -109,6 +120,7 @@ class PoseEstimator:
         crowd = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=2)
+        self._options = options
         try:
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
@@ -125,7 +137,7 @@ class PoseEstimator:
         if self._crowd_pool is not None:
             self._crowd_pool.shutdown(wait=True)
             self._crowd_pool, self._crowd_job = None, None
-        for name in ("_landmarker", "_crowd"):
+        for name in ("_landmarker", "_mirror", "_crowd"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
@@ -162,10 +174,10 @@ class PoseEstimator:
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self._warmed:
-            result = self._landmarker.detect_for_video(image, ms)
+            result, mirrored = self._detect(image, rgb, ms)
         else:  # the first calls print the rest of the native start-up chatter
             with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ms)
+                result, mirrored = self._detect(image, rgb, ms)
             self._warmed = index >= 2 or t > 0.2
         frame = PoseFrame(index=index, t=t, width=w, height=h)
         self._calls += 1
@@ -177,9 +189,37 @@ class PoseEstimator:
             [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in result.pose_landmarks[0]],
             dtype=np.float32)
         frame.world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
+        if mirrored:   # back to the picture: x mirrored, the person's left and right swapped
+            frame.landmarks = frame.landmarks[MIRROR]
+            frame.landmarks[:, 0] = 1.0 - frame.landmarks[:, 0]
+            frame.world = frame.world[MIRROR]
+            frame.world[:, 0] = -frame.world[:, 0]
         if self.with_mask and result.segmentation_masks:
             full = result.segmentation_masks[0].numpy_view()
             mh, mw = mask_shape(w, h)
             small = cv2.resize(full.reshape(full.shape[0], full.shape[1]), (mw, mh), interpolation=cv2.INTER_AREA)
-            frame.mask = small > 0.5
+            frame.mask = (small[:, ::-1] if mirrored else small) > 0.5
         return frame
+
+    def _detect(self, image, rgb: np.ndarray, ms: int):
+        """(result, whether it is of the mirrored picture): the landmarker that last found the
+        person first; while it finds nobody, the other orientation."""
+        import mediapipe as mp
+
+        def run(mirrored: bool):
+            if not mirrored:
+                return self._landmarker.detect_for_video(image, ms)
+            if self._mirror is None:
+                from mediapipe.tasks.python import vision
+                with _quiet_native_stderr():
+                    self._mirror = vision.PoseLandmarker.create_from_options(self._options)
+            flipped = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb[:, ::-1]))
+            return self._mirror.detect_for_video(flipped, ms)
+
+        result = run(self._mirrored)
+        if not result.pose_landmarks:
+            other = run(not self._mirrored)
+            if other.pose_landmarks:
+                self._mirrored = not self._mirrored
+                return other, self._mirrored
+        return result, self._mirrored

@@ -67,6 +67,10 @@ def landmark_stream(script: Script, body: Body, cam: Camera, fps: float = 30.0, 
         lm[:, 3] = 0.99
         lm[far, 3] = rng.uniform(0.6, 0.95, len(far))
         lm[:, 4] = 0.99
-        world = (pts - (pts[23] + pts[24]) / 2).astype(np.float32)
+        # MediaPipe's world landmarks: metres around the hips' midpoint, on the camera's axes
+        # (x right, y down, z away from the camera).
+        _, fwd, right, up = cam.basis()
+        rel = pts - (pts[23] + pts[24]) / 2
+        world = np.stack([rel @ right, -(rel @ up), rel @ fwd], axis=1).astype(np.float32)
         yield PoseFrame(index=i, t=t, width=cam.width, height=cam.height, landmarks=lm, world=world,
                         mask=silhouette(j, body, cam) if with_mask else None)
