@@ -6,6 +6,7 @@ is good) -> warnings (sustained for `for_s`, rate-limited per code) -> events fo
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 
@@ -17,13 +18,14 @@ from formcheck.exercises.spec import Spec
 from formcheck.features.extract import Features
 
 FEATURE_NAMES = (
-    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "trunk_incline_3d", "trunk_pitch", "thigh_incline", "arm_elev_near",
+    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "trunk_incline", "trunk_incline_3d", "trunk_pitch", "view_turn", "thigh_incline", "arm_elev_near",
     "arm_elev_left", "arm_elev_right", "leg_elev_left", "leg_elev_right", "thigh_elev_left",
     "thigh_elev_right", "arm_elev_low", "thigh_elev_low", "hip_line", "head_height", "neck_lift", "shoulder_width", "hip_width",
     "in_frame", "back_height", "spine_curve",
 )
 REP_VARIABLES = ("hold_s", "rep_s")
 HOLD_PEAK_SHARE = 0.8   # a hold is the end position within 80 % of the movement's peak excursion
+VIEW_CHANGE, VIEW_CHANGE_S = 1.25, 0.5   # see ExerciseMachine._new_view
 NAN = math.nan
 
 GUIDANCE = {
@@ -46,16 +48,46 @@ def guidance_code(detected: bool, in_frame: float, shoulder_width: float, hip_wi
     return None
 
 
-def _percentile(values: list, q: float) -> float:
+def _percentile(values: list, q: float, presorted: bool = False) -> float:
     """np.percentile(values, 100 q) (its default linear method, the same arithmetic) without its
     ~50 us of overhead a call: holds end several times a minute in a replay."""
-    v = sorted(values)
+    v = values if presorted else sorted(values)
     pos = (len(v) - 1) * q
     lo = math.floor(pos)
     a, b = v[lo], v[min(lo + 1, len(v) - 1)]
     g = pos - lo
     diff = b - a
     return b - diff * (1 - g) if g >= 0.5 else a + diff * g
+
+
+class Levels:
+    """This person's own range of one signal: its 10th and 90th percentile (`low`, `high`) over
+    the frames of the last `window_s` seconds where it was measured while the spec's condition
+    held (cat-cow: on all fours). Extremes are then judged against where this person's head and
+    back actually go, not against one clip's numbers. NaN until `min_s` of such frames."""
+
+    def __init__(self, window_s: float, min_s: float):
+        self.window_s, self.min_s = window_s, min_s
+        self._recent: deque = deque()    # (t, value) in time order
+        self._sorted: list = []
+
+    def add(self, t: float, value: float) -> None:
+        self._recent.append((t, value))
+        bisect.insort(self._sorted, value)
+        while self._recent and self._recent[0][0] < t - self.window_s:
+            _, old = self._recent.popleft()
+            del self._sorted[bisect.bisect_left(self._sorted, old)]
+
+    def clear(self) -> None:
+        self._recent.clear()
+        self._sorted.clear()
+
+    def low_high(self) -> tuple[float, float]:
+        r = self._recent
+        if not r or r[-1][0] - r[0][0] < self.min_s:
+            return NAN, NAN
+        v = self._sorted
+        return _percentile(v, 0.1, presorted=True), _percentile(v, 0.9, presorted=True)
 
 
 class _LazyRow:
@@ -106,6 +138,10 @@ class ExerciseMachine:
         self._hold_while = slot(spec.hold_while) if spec.hold_while is not None else None
         self._hold_sig = {n: slot(e) for n, e in spec.hold_signals.items()}
         self._track_slots = [(n, slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
+        self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
+        self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
+        self._view_slot = slot(Expr("torso_px", "levels view")) if spec.levels else None
+        self._sizes: deque = deque()   # (t, torso length in pixels) of the last VIEW_CHANGE_S
         self.slots = slots
         self._stateless_signals = [(n, e) for n, e in spec.signals.items() if n not in spec.stateful]
         self._stateful_signals = [(n, e) for n, e in spec.signals.items() if n in spec.stateful]
@@ -211,6 +247,14 @@ class ExerciseMachine:
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
             lo_hi = self._track.get(name)
             ranges[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
+        if self._view_slot is not None and self._new_view(t, row[self._view_slot]):
+            for level in self._levels.values():
+                level.clear()
+        for name, value_slot, cond_slot in self._level_slots:   # this person's own levels
+            v, level = row[value_slot], self._levels[name]
+            if v == v and row[cond_slot] is True:
+                level.add(t, v)
+            ranges[f"{name}_low"], ranges[f"{name}_high"] = level.low_high()
         if ranges:
             self._env.update(ranges)
         self._ranges = ranges
@@ -234,6 +278,21 @@ class ExerciseMachine:
         if st.warning is not None and t > self._warning_shown_until:
             st.warning = None
         return events
+
+    def _new_view(self, t: float, torso_px: float) -> bool:
+        """A person's levels hold for one view of them: the torso's length in the picture
+        changing by more than VIEW_CHANGE within VIEW_CHANGE_S is a new view (a cut in edited
+        footage, the laptop moved), not a movement (measured at a real clip's cut: 143 -> 200 px
+        in 0.3 s)."""
+        sizes = self._sizes
+        if torso_px == torso_px and torso_px > 0:
+            sizes.append((t, torso_px))
+        while sizes and sizes[0][0] < t - VIEW_CHANGE_S:
+            sizes.popleft()
+        if len(sizes) < 2:
+            return False
+        lo, hi = min(s for _, s in sizes), max(s for _, s in sizes)
+        return hi > lo * VIEW_CHANGE
 
     def _sustained_guidance(self, t: float, raw: str | None) -> str | None:
         g = raw

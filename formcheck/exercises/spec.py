@@ -35,7 +35,7 @@ else:  # pragma: no cover
 EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-cow", "glute-bridge")
 SEVERITIES = ("info", "warning", "danger")
 
-TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "position",
+TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "levels", "position",
             "rep", "warning", "rep_check", "target", "plot"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
@@ -94,7 +94,10 @@ class Spec:
     target: dict[str, float] = field(default_factory=dict)
     common: dict[str, float] = field(default_factory=dict)
     plot: tuple[str, ...] = ()          # signals the HTML report plots over time (+ spine_curve)
-    stateful: frozenset = frozenset()   # derived: names that depend on the rep in progress
+    # [levels]: signal -> condition. This person's own range of the signal so far, over the frames
+    # where the condition holds, as {signal}_low and {signal}_high (see engine.Levels).
+    levels: dict[str, Expr] = field(default_factory=dict)
+    stateful: frozenset = frozenset()   # derived: names that depend on the frames before
 
 
 def _read_toml(path, label: str) -> dict:
@@ -248,14 +251,16 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 track=tuple(rep.get("track", [])), warnings=warnings, rep_checks=rep_checks,
                 target=dict(target), common=common,
                 plot=tuple(n2 for n in raw.get("plot", []) for n2 in
-                           (sub(n, s) for s in sides_of(n))))
+                           (sub(n, s) for s in sides_of(n))),
+                levels={n: Expr(c, f"{where}: levels.{n}") for n, c in raw.get("levels", {}).items()})
     _check_names(spec, where)
     _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
     spec.uses_spine = any(spine & expr.names for _, expr, _ in _expressions(spec))
-    # Names whose value depends on the rep in progress (the tracked ranges and signals using
-    # them): expressions reading them are evaluated frame by frame even when scoring a file.
-    stateful = {f"{t}_range" for t in spec.track}
+    # Names whose value depends on the frames before (the rep's tracked ranges, the person's
+    # levels, and signals using them): expressions reading them are evaluated frame by frame
+    # even when scoring a file.
+    stateful = {f"{t}_range" for t in spec.track} | _level_names(spec)
     for n, e in spec.signals.items():
         if e.names & stateful:
             stateful.add(n)
@@ -271,8 +276,12 @@ def _known_names(spec: Spec) -> tuple[set, set]:
     from formcheck.exercises.engine import FEATURE_NAMES, REP_VARIABLES
 
     known = set(FEATURE_NAMES) | set(spec.signals) | set(spec.thresholds) | set(spec.common)
-    known |= {f"{t}_range" for t in spec.track}
+    known |= {f"{t}_range" for t in spec.track} | _level_names(spec)
     return known, known | set(REP_VARIABLES)
+
+
+def _level_names(spec: Spec) -> set:
+    return {f"{n}_{end}" for n in spec.levels for end in ("low", "high")}
 
 
 def _expressions(spec: Spec):
@@ -284,6 +293,8 @@ def _expressions(spec: Spec):
     exprs += [("rep.hold_while", spec.hold_while, known)] if spec.hold_while else []
     exprs += [(f"rep.hold_signals.{n}", e, known) for n, e in spec.hold_signals.items()]
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
+    exprs += [(f"levels.{n}", c, known) for n, c in spec.levels.items()]
+    exprs += [(f"levels {n}", Expr(n, f"levels {n}"), known) for n in spec.levels]
     return exprs
 
 
@@ -296,14 +307,17 @@ def _check_kinds(spec: Spec, where: str) -> None:
         if later:
             raise UsageError(f"{where}: signal {n} uses {', '.join(sorted(later))}, defined after it (or itself)")
         kinds[n] = e.kind(kinds)
-    for t in spec.track:
+    for t in [*spec.track, *spec.levels]:
         if kinds.get(t, NUMBER) != NUMBER:
-            raise UsageError(f"{where}: rep.track names {t}, a condition; it must be a number")
+            raise UsageError(f"{where}: {t} is tracked (rep.track, levels), but it is a condition; it must be a number")
+    for n in _level_names(spec):
+        kinds[n] = NUMBER
     need = [(f"position {p.name}.{end}", getattr(p, end), BOOL) for p in spec.positions for end in ("enter", "exit")]
     need += [(f"warning {w.code}", w.when, BOOL) for w in spec.warnings]
     need += [("rep.hold_while", spec.hold_while, BOOL)] if spec.hold_while else []
     need += [(f"rep.hold_signals.{n}", e, NUMBER) for n, e in spec.hold_signals.items()]
     need += [(f"rep_check {c.code}", c.when, BOOL) for c in spec.rep_checks]
+    need += [(f"levels.{n}", c, BOOL) for n, c in spec.levels.items()]
     for label, e, want in need:
         got = e.kind(kinds)
         if got != want:

@@ -251,6 +251,7 @@ def _features(B, P, V, N, M) -> dict:
     # the 3-D estimate once the shoulders open up to the camera (3/4 and front views), blended
     # in between so that turning does not make the angle jump (the two differ by up to 20 deg).
     w3d = B.clip(B.div(v["shoulder_width"] - SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH - SIDE_VIEW_WIDTH), 0.0, 1.0)
+    v["view_turn"] = w3d   # 0 = side view .. 1 = 3/4 or front view
     v["trunk_pitch"] = B.where(w3d <= 0.0, v["trunk_incline"],
                                B.where(w3d >= 1.0, v["trunk_incline_3d"],
                                        (1.0 - w3d) * v["trunk_incline"] + w3d * v["trunk_incline_3d"]))

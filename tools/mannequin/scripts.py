@@ -152,6 +152,26 @@ def superman(name: str, fault: bool) -> Script:
     return s
 
 
+def superman_alternating(name: str, fault: bool) -> Script:
+    """The common variant: one arm and the opposite leg lifted together, short pauses, sides
+    alternating. Per-rep side = the raised arm (the real clips' convention)."""
+    s = Script(name, "superman", replace(PRONE, neck=-45), lead_s=1.5)
+    s.move(0.8, PRONE).hold(1.2)
+    s.description = "alternating superman: one arm and the opposite leg, short pauses"
+    for i in range(6):
+        arm, leg = ("l", "r") if i % 2 == 0 else ("r", "l")
+        up = replace(PRONE, trunk=4, neck=6, **{f"{arm}_arm": 16, f"{leg}_thigh": 166},
+                     support=("chest", "pelvis", f"{leg_other(leg)}_knee", f"{leg_other(arm)}_hand"))
+        side = "left" if arm == "l" else "right"
+        s.rep(up, hold_s=3.0, move_s=1.0, side=side, rest_s=0.8, arm_side=side,
+              leg_side="left" if leg == "l" else "right")
+    return s
+
+
+def leg_other(lr: str) -> str:
+    return "r" if lr == "l" else "l"
+
+
 def cat_cow(name: str, fault: bool) -> Script:
     s = Script(name, "cat-cow", ALL_FOURS)
     s.description = "cat-cow" + (" (scripted fault: bending the elbows instead of the spine)" if fault else "")
@@ -224,6 +244,7 @@ def bent_over_row(name: str, fault: bool) -> Script:
 
 CLIPS = {
     "superman_good": (superman, False), "superman_fault": (superman, True),
+    "superman_alternating": (superman_alternating, False),
     "bird-dog_good": (bird_dog, False), "bird-dog_fault": (bird_dog, True),
     "cat-cow_good": (cat_cow, False), "cat-cow_fault": (cat_cow, True),
     "glute-bridge_good": (glute_bridge, False), "glute-bridge_fault": (glute_bridge, True),
