@@ -1,0 +1,106 @@
+"""Right on people it has never seen: the same exercise facing the other way, a limb leaving a
+close framing, an extreme reached less deeply than on the clips the rules were made on."""
+from dataclasses import replace
+
+import cv2
+import json
+
+from conftest import SAMPLES, run_cli, sample
+from formcheck.evaluate import default_cache_dir, evaluate
+from formcheck.exercises import load_spec
+from formcheck.session import Session
+from mannequin.scripts import ALL_FOURS, Script
+from mannequin.stream import landmark_stream
+from render_samples import frame_camera, variation
+
+# The one mirrored miss, with its measured cause (README "Robustness"): in the mirrored picture
+# MediaPipe reads the scripted too-high leg at 16-26 deg above horizontal, against ~30 unmirrored,
+# so it does not stay above leg_high_deg (20) for the 0.3 s a warning needs. Reps and sides match.
+KNOWN_MIRRORED_MISSES = {("bird-dog_fault.mp4", "fault leg_too_high at 13.14 s not flagged")}
+
+
+def test_every_sample_mirrored_counts_the_same_with_sides_swapped():
+    """The user lying the other way round (every sample flipped left-right): the same reps,
+    bird-dog's sides swapped, the same holds and warnings. Before the mirrored retry the
+    superman samples found nobody at all (MediaPipe's detector is not symmetric)."""
+    results = evaluate(SAMPLES, default_cache_dir(), jobs=2, augment="mirror")
+    assert len(results) >= 20
+    for r in results:
+        assert r.counted == r.expected, (r.clip, r.exercise, r.problems)
+        if r.sides_expected is not None:
+            assert r.sides_counted == r.sides_expected, (r.clip, r.problems)
+        assert {(r.clip, p) for p in r.problems} <= KNOWN_MIRRORED_MISSES, (r.clip, r.problems)
+    sides = {r.clip: r.sides_counted for r in results if r.sides_expected}
+    label = json.loads((SAMPLES / "bird-dog_good.json").read_text())
+    assert label["reps"][0]["leg_side"] == "left" and sides["bird-dog_good.mp4"] == {"left": 3, "right": 3}
+
+
+def _cropped(src, dst, keep_left: bool, share: float):
+    """The video with `share` of its width cut off on one side."""
+    cap = cv2.VideoCapture(str(src))
+    w, h, fps = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), cap.get(cv2.CAP_PROP_FPS)
+    cut = int(w * share)
+    x0, x1 = (0, w - cut) if keep_left else (cut, w)
+    out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (x1 - x0, h))
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        out.write(image[:, x0:x1])
+    out.release()
+
+
+def _bird_dog_report(video, tmp_path):
+    r = run_cli("--exercise", "bird-dog", "--video", video, "--headless", "--no-history", "-q",
+                "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    return json.loads((tmp_path / "r.json").read_text())
+
+
+def test_bird_dog_counts_from_what_is_seen_when_the_foot_leaves_the_picture(tmp_path):
+    """A close framing: the extended foot leaves the picture (the bird-dog sample's head is at
+    the right, so its extended legs reach left; 27 % cut there cuts them at the knee). The reps
+    count from the arm, with the right sides, and nothing is read from MediaPipe's guess for the
+    foot: no warning, one hold per rep (before: 3 reps, all 'right')."""
+    video = tmp_path / "foot_out.mp4"
+    _cropped(sample("bird-dog_good"), video, keep_left=False, share=0.27)
+    report = _bird_dog_report(video, tmp_path)
+    assert report["reps"] == 6 and report["reps_by_side"] == {"left": 3, "right": 3}
+    assert report["warnings"] == []
+    assert len(report["holds"]) == 6
+
+
+def test_bird_dog_counts_from_the_leg_when_the_hand_leaves_the_picture(tmp_path):
+    """The same with the reaching hand out of the picture (27 % cut on the head's side)."""
+    video = tmp_path / "hand_out.mp4"
+    _cropped(sample("bird-dog_good"), video, keep_left=True, share=0.27)
+    report = _bird_dog_report(video, tmp_path)
+    assert report["reps"] == 6 and report["reps_by_side"] == {"left": 3, "right": 3}
+    assert report["warnings"] == []
+    assert len(report["holds"]) == 6
+
+
+def _cat_cow_reps(cow_neck_deg: float, cow_curve: float) -> tuple[int, float]:
+    """Reps of three cat -> cow cycles on a synthetic landmark stream, and the head's highest."""
+    s = Script("cat-cow_good", "cat-cow", ALL_FOURS)
+    cat = replace(ALL_FOURS, curve=26, neck=45)
+    cow = replace(ALL_FOURS, curve=cow_curve, neck=cow_neck_deg)
+    for _ in range(3):
+        s.move(1.8, cat).hold(4.0).move(2.5, cow).hold(4.0).move(1.5, ALL_FOURS).hold(0.8)
+    body, _, side, cam_h = variation("cat-cow_good")
+    session = Session(load_spec("cat-cow"), "synthetic", 30.0)
+    head = []
+    for frame in landmark_stream(s, body, frame_camera(s, body, 30.0, side, cam_h), 30.0, seed=0):
+        session.step(frame)
+        head.append(session.machine.value("head_height"))
+    return session.finish()["reps"], max(h for h in head if h == h)
+
+
+def test_a_shallow_cow_counts_against_the_persons_own_range():
+    """A cow whose head rises only to about +0.07 torso lengths (the old fixed threshold was
+    +0.10, taken from one clip's +0.37) counts, judged against this person's own head range;
+    going only back to neutral (head down, never up) counts nothing."""
+    reps, top = _cat_cow_reps(cow_neck_deg=-25, cow_curve=-10)
+    assert top < 0.10 and reps == 3
+    reps, top = _cat_cow_reps(cow_neck_deg=10, cow_curve=0)
+    assert top < -0.1 and reps == 0
