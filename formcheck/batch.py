@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, UsageError
 from formcheck.exercises.spec import EXERCISES
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
@@ -56,7 +56,7 @@ def _size(path) -> int:
 
 
 def score_one(video: str, exercise: str | None, out_dir: str | None, model: str | None, config: str | None,
-              threads: bool = True) -> dict:
+              threads: bool = True, report_name: str | None = None) -> dict:
     """One file, in a worker: {'file', 'report'} or {'file', 'error'}. With several workers each
     keeps to one core (`threads` False): the processes are the parallelism. Pose inference
     first (into a temporary landmark log), then the exercise machine over the whole log at once:
@@ -74,7 +74,7 @@ def score_one(video: str, exercise: str | None, out_dir: str | None, model: str 
             exercise = None
         if exercise not in EXERCISES:
             return {"file": video, "error": "no --exercise given and no label naming one"}
-    report = Path(out_dir) / (Path(video).stem + ".json") if out_dir else None
+    report = Path(out_dir) / ((report_name or Path(video).stem) + ".json") if out_dir else None
     try:
         spec = load_spec(exercise, config)
         if report is not None:
@@ -101,11 +101,16 @@ def main_score(folder: str, exercise: str | None, jobs: int, out: str | None, mo
     if not videos:
         raise FormcheckError(f"no video files ({', '.join(VIDEO_SUFFIXES)}) in {d}")
     if out:
+        if Path(out).exists() and Path(out).resolve() == d.resolve():
+            raise UsageError(f"--out {out} is the folder being scored: its reports would overwrite the clips' labels (X.json); choose another folder")
         Path(out).mkdir(parents=True, exist_ok=True)
     if exercise:   # a bad config fails once, here, not in every worker
         from formcheck.exercises import load_spec
         load_spec(exercise, config)
-    results = parallel_map(score_one, [(v, exercise, out, model, config, jobs == 1) for v in videos], jobs,
+    stems = [Path(v).stem for v in videos]
+    names = [Path(v).name if stems.count(Path(v).stem) > 1 else Path(v).stem for v in videos]   # a.mp4, a.mov: a.mp4.json, a.mov.json
+    results = parallel_map(score_one, [(v, exercise, out, model, config, jobs == 1, name)
+                                       for v, name in zip(videos, names)], jobs,
                            "file", quiet)
     failed = 0
     print(f"{'file':44s} {'exercise':16s} {'reps':>9s} {'holds':>6s} {'warnings':>8s} {'seconds':>8s}")

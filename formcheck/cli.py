@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from formcheck.errors import EXIT_OK, EXIT_USAGE, FormcheckError
-from formcheck.exercises.spec import EXERCISES
+
+# The exercise names, read when a parser is built: importing the engine takes ~0.6 s (numpy), and
+# until main() runs, a Ctrl-C would be Python's traceback rather than formcheck's one line.
+def _exercises():
+    from formcheck.exercises.spec import EXERCISES
+    return EXERCISES
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse's default prints the whole usage)
-        print(f"formcheck: {message} (see formcheck --help)", file=sys.stderr)
+        print(f"formcheck: {printable(message)} (see formcheck --help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
 def _exercise_arg(value: str) -> str:
-    if value not in EXERCISES:
-        raise argparse.ArgumentTypeError(f"unknown exercise '{value}'; choose one of: {', '.join(EXERCISES)}")
+    if value not in _exercises():
+        raise argparse.ArgumentTypeError(f"unknown exercise '{value}'; choose one of: {', '.join(_exercises())}")
     return value
 
 
@@ -27,12 +33,16 @@ def _positive_int(value: str) -> int:
 
 
 def _camera_arg(value: str):
-    return int(value) if value.isdigit() else value
+    if value.isdigit():
+        if len(value) > 4:   # OpenCV raises on indices past a C int; no machine has 10,000 cameras
+            raise argparse.ArgumentTypeError(f"no camera has the index {value}")
+        return int(value)
+    return value
 
 
 def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--exercise", "-e", type=_exercise_arg, required=required, metavar="NAME",
-                   help="one of: " + ", ".join(EXERCISES))
+                   help="one of: " + ", ".join(_exercises()))
     p.add_argument("--report", metavar="OUT", action="append",
                    help="write the session report: OUT.json (data) or OUT.html (plots, thumbnails); repeatable")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds (README 'Thresholds')")
@@ -52,6 +62,7 @@ def main_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="show no window")
     p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
     p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
+    p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
     p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
     p.add_argument("--mute", action="store_true", help="no spoken cues (live sessions speak when espeak-ng is installed)")
     p.add_argument("--no-history", action="store_true", help="do not store this session in the history")
@@ -101,7 +112,7 @@ def score_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck score", description="Score every video file in a folder, N files at a time. "
                 "The exercise comes from --exercise or each file's X.json label.")
     p.add_argument("folder")
-    p.add_argument("--exercise", "-e", type=_exercise_arg, metavar="NAME", help="one of: " + ", ".join(EXERCISES))
+    p.add_argument("--exercise", "-e", type=_exercise_arg, metavar="NAME", help="one of: " + ", ".join(_exercises()))
     p.add_argument("--jobs", "-j", type=_positive_int, default=default_jobs(), metavar="N",
                    help=f"processes (default {default_jobs()}: one per core, at most 4)")
     p.add_argument("--out", metavar="DIR", help="write a JSON report per file into DIR")
@@ -129,10 +140,40 @@ def print_summary(report: dict, target: dict | None = None) -> None:
         print(f"  {w['t_s']:7.1f} s  {w['code']}: {w['message']}")
 
 
+def printable(text: str) -> str:
+    """`text` with control characters (newlines, ANSI escapes: in a path or a key they could
+    print a line of their own, or a fake one) and undecodable bytes shown escaped, repr-style."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def _signal_ends_session(signum, frame):
+    """SIGTERM (a system shutting down) and SIGHUP (the terminal closed) end a session the way
+    Ctrl-C does: the report, the log and the history entry are written."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     from formcheck.native import native_stderr_off_terminal
     native_stderr_off_terminal()
+    import signal
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _signal_ends_session)
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()   # a closed pipe shows here, not at exit
+        return code
+    except KeyboardInterrupt:   # before or after a session (during one, the session handles it)
+        print("formcheck: stopped", file=sys.stderr)
+        return 130
+    except BrokenPipeError:     # `formcheck history | head -4`: the reader has gone, nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] == "eval":
             args = eval_parser().parse_args(argv[1:])
@@ -164,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             args = main_parser().parse_args(argv)
             if args.list_exercises:
                 from formcheck.exercises import load_spec
-                for name in EXERCISES:
+                for name in _exercises():
                     spec = load_spec(name)
                     print(f"{name:18s} {spec.summary}")
                 return EXIT_OK
@@ -174,10 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             report = run(RunOptions(
                 exercise=args.exercise, video=args.video, camera=args.camera, headless=args.headless,
                 save_video=args.save_video, record=args.record, report=args.report, model=args.model,
-                config=args.config, quiet=args.quiet, mute=args.mute, history=not args.no_history))
+                config=args.config, quiet=args.quiet, mute=args.mute, history=not args.no_history,
+                overwrite=args.overwrite))
         if not args.quiet:
             print_summary(report)
         return EXIT_OK
     except FormcheckError as err:
-        print(f"formcheck: {err}", file=sys.stderr)
+        print(f"formcheck: {printable(err)}", file=sys.stderr)
         return err.exit_code

@@ -19,7 +19,7 @@ from formcheck.pose.log import LandmarkLogWriter, LogHeader, read_log
 from formcheck.session import Session
 from formcheck.sinks.overlay import Overlay
 from formcheck.sinks.html_report import is_html, thumbnail, write_html_report
-from formcheck.sinks.report import check_writable, write_json_report
+from formcheck.sinks.report import check_outputs, check_writable, write_json_report
 from formcheck.sinks.voice import make_coach
 from formcheck.sources import CameraSource, VideoFileSource
 
@@ -40,6 +40,7 @@ class RunOptions:
     quiet: bool = False
     mute: bool = False                      # no spoken cues (they are only spoken live)
     history: bool = True                    # store the session in the history database
+    overwrite: bool = False                 # --overwrite: an existing recording may be replaced
     voice: object | None = None             # a VoiceCoach to use instead of the system's (tests)
     threads: bool = True                    # inference on its own thread (batch workers: False)
 
@@ -104,7 +105,10 @@ def run(opts: RunOptions) -> dict:
 def run_driver(opts: RunOptions, make_driver) -> dict:
     """The capture loop: source -> estimator -> driver (a Session, or a Routine of them) -> sinks."""
     reports = report_paths(opts.report)
-    for path, what in [(p, "report") for p in reports] + [(opts.record, "landmark log"), (opts.save_video, "video")]:
+    outputs = [(p, "report") for p in reports] + [(opts.record, "landmark log"), (opts.save_video, "video")]
+    stand_in = opts.camera if isinstance(opts.camera, str) else None
+    check_outputs([opts.video, stand_in, opts.config, opts.model], outputs, opts.overwrite)
+    for path, what in outputs:
         if path:
             check_writable(path, what)
     if opts.video is not None:
@@ -238,6 +242,7 @@ def replay(log_path: str, exercise: str, report_path=None, config: str | None = 
     """Rescore a landmark log with no video and no model (HTML reports get no thumbnails)."""
     spec = load_spec(exercise, config)  # a bad exercise or config fails before the log is read
     reports = report_paths(report_path)
+    check_outputs([log_path, config], [(p, "report") for p in reports])
     for path in reports:
         check_writable(path, "report")
     log = read_log(log_path)

@@ -176,8 +176,8 @@ def routine_parser():
 def main_routine(argv: list[str]) -> int:
     from formcheck.pipeline import RunOptions, run_driver
     args = routine_parser().parse_args(argv)
-    if args.rest < 0:
-        raise UsageError("--rest must not be negative")
+    if not 0 <= args.rest <= 3600:   # also refuses nan (rests forever) and inf
+        raise UsageError(f"--rest must be a number of seconds from 0 to 3600, got {args.rest}")
     plan = plan_from(args.target, config=args.config)
     opts = RunOptions(exercise="routine", video=args.video, camera=args.camera, headless=args.headless,
                       save_video=args.save_video, report=args.report, model=args.model, config=args.config,

@@ -127,7 +127,11 @@ class PoseEstimator:
                 if self.crowd_check_s:
                     self._crowd = vision.PoseLandmarker.create_from_options(crowd)
         except (RuntimeError, ValueError) as err:
+            self.close()
             raise FormcheckError(f"cannot load pose model {self.model_path}: {str(err).splitlines()[0]}") from None
+        except BaseException:   # Ctrl-C while loading: close what was made (else mediapipe's __del__ prints a traceback at exit)
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:

@@ -80,6 +80,39 @@ def check_writable(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def check_outputs(inputs: list, outputs: list[tuple], overwrite: bool = False,
+                  keep: tuple = ("landmark log",)) -> None:
+    """Nothing the user has is destroyed: an output that is one of the inputs (the video, the
+    config, the model, a log) or another output is a usage error before anything starts, and an
+    existing file of a kind in `keep` (a recording) is never replaced without --overwrite.
+    `outputs`: (path, what) pairs."""
+    from formcheck.errors import UsageError
+    seen: list[tuple[Path, str]] = []
+    ins = [Path(i) for i in inputs if i is not None and not isinstance(i, int)]
+    for path, what in outputs:
+        if not path:
+            continue
+        p = Path(path)
+        for i in ins:
+            if _same(p, i):
+                raise UsageError(f"the {what} {p} would overwrite the input {i}; choose another name")
+        for q, other in seen:
+            if _same(p, q):
+                raise UsageError(f"the {what} and the {other} are the same file {p}; choose two names")
+        if what in keep and p.exists() and not overwrite:
+            raise UsageError(f"{p} already exists: a recording is never replaced (give --overwrite, or another name)")
+        seen.append((p, what))
+
+
 def write_report_text(path: str | os.PathLike, text: str) -> None:
     """Write a report whole or not at all (a temporary file renamed over the target)."""
     p = Path(path)

@@ -1,0 +1,132 @@
+"""Nothing lost, nothing leaked (issue 13): outputs never overwrite inputs or each other, a
+recording is never replaced silently, signals end a session like Ctrl-C, and the terminal gets
+one escaped line, never a traceback."""
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SAMPLES, run_cli, sample
+from test_bad_input import _live, _wait_for_frames, one_line
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def clip(tmp_path):
+    """A short clip of the user's own (the empty-room sample: 90 frames)."""
+    path = tmp_path / "mine.mp4"
+    shutil.copy(sample("empty-room"), path)
+    return path
+
+
+@pytest.mark.parametrize("option", ["--report", "--save-video", "--record"])
+def test_an_output_that_is_the_input_video_is_refused(clip, option):
+    before = _digest(clip)
+    r = run_cli("-e", "superman", "--video", clip, "--headless", option, clip)
+    assert r.returncode == 2 and "would overwrite the input" in one_line(r.stderr)
+    assert _digest(clip) == before
+
+
+def test_two_outputs_that_are_one_file_are_refused(clip, tmp_path):
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--report", tmp_path / "x", "--record", tmp_path / "x")
+    assert r.returncode == 2 and "are the same file" in one_line(r.stderr)
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_report_does_not_overwrite_the_config(clip, tmp_path):
+    config = tmp_path / "mine.toml"
+    config.write_text("[thresholds]\nmax_lift_deg = 25\n")
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--config", config, "--report", config)
+    assert r.returncode == 2 and "would overwrite the input" in one_line(r.stderr)
+    assert config.read_text() == "[thresholds]\nmax_lift_deg = 25\n"
+
+
+def test_an_existing_recording_is_kept_unless_overwrite_is_given(clip, tmp_path):
+    log = tmp_path / "session.fclog"
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--no-history", "-q", "--record", log)
+    assert r.returncode == 0, r.stderr
+    first = _digest(log)
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--no-history", "-q", "--record", log)
+    assert r.returncode == 2 and "--overwrite" in one_line(r.stderr)
+    assert _digest(log) == first
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--no-history", "-q", "--record", log, "--overwrite")
+    assert r.returncode == 0, r.stderr
+    # the replay's report must not land on the log either
+    r = run_cli("replay", log, "-e", "superman", "--report", log)
+    assert r.returncode == 2 and "would overwrite the input" in one_line(r.stderr)
+    assert log.stat().st_size > 1000
+
+
+def test_score_never_writes_over_the_labels_and_keeps_one_report_per_file(tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("a.mp4", "a.mov"):
+        shutil.copy(sample("empty-room"), folder / name)
+    label = SAMPLES / "empty-room.json"
+    shutil.copy(label, folder / "a.json")
+    r = run_cli("score", folder, "-e", "superman", "--out", folder)
+    assert r.returncode == 2 and "labels" in one_line(r.stderr)
+    assert (folder / "a.json").read_text() == label.read_text()
+    r = run_cli("score", folder, "-e", "superman", "--out", tmp_path / "out", "--jobs", "1", "-q")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mov.json", "a.mp4.json"]
+    assert json.loads((tmp_path / "out" / "a.mov.json").read_text())["source"].endswith("a.mov")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_term_and_hangup_end_the_session_like_ctrl_c(tmp_path, sig):
+    """A system shutting down (TERM) or the terminal closing (HUP): the report and the log are
+    written, as for Ctrl-C (before: exit 143 / 129 and no report)."""
+    p = _live(tmp_path)
+    _wait_for_frames(tmp_path / "s.fclog", 20)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["frames"] >= 20
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_ctrl_c_during_start_up_is_one_line(delay):
+    p = subprocess.Popen([sys.executable, "-m", "formcheck", "-e", "superman", "--video", str(sample("superman_good")),
+                          "--headless", "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    """`formcheck --list-exercises | head -1`: the reader is gone before formcheck writes."""
+    p = subprocess.Popen([sys.executable, "-m", "formcheck", "--list-exercises"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert p.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_names_are_printed_escaped_on_one_line(tmp_path):
+    """A crafted file name cannot print a line of its own (a fake 'all good') or colour the
+    terminal: control characters are shown escaped."""
+    r = run_cli("-e", "superman", "--video", "a\nformcheck: all good\x1b[31m.mp4")
+    line = one_line(r.stderr)
+    assert r.returncode == 1 and "\x1b" not in r.stderr and "\\x1b" in line and "\\n" in line
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["-e", "superman", "--camera", "99999999999999999999"], "no camera has the index"),
+    (["routine", "--rest", "nan", "--headless"], "--rest must be"),
+])
+def test_impossible_values_are_one_line_usage_errors(args, needle):
+    r = run_cli(*args)
+    assert r.returncode == 2 and needle in one_line(r.stderr)
