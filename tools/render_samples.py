@@ -57,6 +57,13 @@ def frame_camera(script: Script, body: Body, fps: float, side: str, cam_height: 
     return replace(cam, target=(cam.target[0], max(ys) * 0.45, 0.0))
 
 
+def seat_under(joints: dict, body: Body) -> tuple:
+    """(seat centre x, seat top y, the way the knees point) of a chair under a sitting pelvis."""
+    pelvis = joints["pelvis"]
+    facing = 1.0 if joints["l_knee"][0] > pelvis[0] else -1.0
+    return pelvis[0] - facing * 0.04, pelvis[1] - 0.105 * body.girth * body.height_scale, facing
+
+
 def render_clip(r: Renderer | None, name: str, script: Script | None, out: Path, fps: float, yaw: float = 0.0,
                 empty_s: float = 0.0) -> dict:
     """Render the clip and write its label; with r=None only the label is (re)written."""
@@ -68,12 +75,13 @@ def render_clip(r: Renderer | None, name: str, script: Script | None, out: Path,
     path = out / f"{name}.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (W, H)) if r else None
     t0 = time.time()
+    chair = seat_under(solve(script.pose_at(0.0), body), body) if script.seated else None
     for i in range(frames if r else 0):
         joints = solve(script.pose_at(i / fps), body)
         if empty_s:
             joints = {k: (v + np.array([0.0, -50.0, 0.0]) if k not in ("face_dir", "head_up") else v)
                       for k, v in joints.items()}
-        writer.write(r.render(joints, body, cam, look, wall_z=-2.5 if side == "right" else 2.5))
+        writer.write(r.render(joints, body, cam, look, wall_z=-2.5 if side == "right" else 2.5, chair=chair))
     if writer is not None:
         writer.release()
     facing = "head at image " + ("right" if (side == "right") else "left")

@@ -208,6 +208,10 @@ def _features(B, P, V, N, M) -> dict:
     v["hip_angle"] = B.where(ok(S, H, K), _angle(B, s, h, k), NAN)
     v["knee_angle"] = B.where(ok(H, K, A), _angle(B, h, k, P(A)), NAN)
     v["elbow_angle"] = B.where(ok(S, E, W), _angle(B, s, P(E), P(W)), NAN)
+    # The far arm's, for exercises where both arms do the same (a two-arm row) when the near
+    # one is not seen (a hand hanging behind the shins).
+    fs, fe, fw = S[::-1], E[::-1], W[::-1]
+    v["elbow_angle_far"] = B.where(ok(fs, fe, fw), _angle(B, P(fs), P(fe), P(fw)), NAN)
     v["trunk_incline"] = B.where(ok(S, H), _elevation(B, h, s), NAN)    # + = shoulders above hips
     # The same from MediaPipe's metric 3-D landmarks (hip centre to shoulder centre against the
     # camera's horizontal plane): in a 3/4 or front view the picture foreshortens a trunk leaning

@@ -32,7 +32,8 @@ uniform int n_caps;
 uniform vec4 cap_a[%(N)d];
 uniform vec4 cap_b[%(N)d];
 uniform int cap_mat[%(N)d];
-uniform vec3 mat_color[6];
+uniform vec3 mat_color[7];
+uniform vec4 chair;   // seat centre x, seat top y, facing (+1/-1: where the knees point), 1 = there is a chair
 uniform vec3 head_c, face_dir, head_up;
 uniform float head_r;
 uniform vec3 bb_min, bb_max;
@@ -59,6 +60,19 @@ float sd_head(vec3 p) {
     float nose = length(l - vec3(0.0, -0.1 * head_r, 0.92 * head_r)) - 0.16 * head_r;
     return smin(d, nose, 0.02);
 }
+float sd_box(vec3 p, vec3 c, vec3 h) {
+    vec3 q = abs(p - c) - h;
+    return length(max(q, 0.0)) + min(max(q.x, max(q.y, q.z)), 0.0);
+}
+float chair_d(vec3 p) {   // a seat on four legs with a backrest behind the sitter
+    float x = chair.x, y = chair.y, f = chair.z;
+    float d = sd_box(p, vec3(x, y - 0.025, 0.0), vec3(0.21, 0.025, 0.22));
+    for (int i = 0; i < 4; i++) {
+        float sx = (i < 2) ? 0.18 : -0.18, sz = (i %% 2 == 0) ? 0.19 : -0.19;
+        d = min(d, sd_box(p, vec3(x + sx, y * 0.5, sz), vec3(0.02, y * 0.5, 0.02)));
+    }
+    return min(d, sd_box(p, vec3(x - f * 0.2, y + 0.22, 0.0), vec3(0.02, 0.22, 0.2)));
+}
 float body(vec3 p, out int mat) {
     float d = sd_head(p);
     mat = 0;
@@ -67,6 +81,10 @@ float body(vec3 p, out int mat) {
         float di = sd_cap(p, cap_a[i].xyz, cap_b[i].xyz, cap_a[i].w, cap_b[i].w);
         if (di < best) { best = di; mat = cap_mat[i]; }
         d = smin(d, di, 0.025);
+    }
+    if (chair.w > 0.5) {
+        float dc = chair_d(p);
+        if (dc < d) { d = dc; mat = 6; }
     }
     return d;
 }
@@ -187,6 +205,7 @@ class Look:
 
 
 SKIN, SHIRT, PANTS, SHOES, HAIR = 1, 2, 3, 4, 5
+CHAIR_COLOR = (0.45, 0.3, 0.18)
 
 
 def capsules(j: dict, body: Body) -> list[tuple]:
@@ -238,7 +257,9 @@ class Renderer:
             self.prog[name].value = value
 
     def render(self, j: dict, body: Body, cam: Camera, look: Look, rug_box=(-1.2, -0.45, 1.2, 0.45),
-               wall_z: float = -2.5) -> np.ndarray:
+               wall_z: float = -2.5, chair: tuple | None = None) -> np.ndarray:
+        """`chair`: (seat centre x, seat top y, +1/-1 the way the knees point) for a seated
+        exercise, None for none."""
         c, fwd, right, up = cam.basis()
         import math
         self._set("cam_pos", tuple(c))
@@ -259,13 +280,19 @@ class Renderer:
         self.prog["cap_b"].value = b
         self.prog["cap_mat"].value = m
         self._set("n_caps", len(caps))
-        self.prog["mat_color"].value = [look.skin, look.skin, look.shirt, look.pants, look.shoes, look.hair]
+        self.prog["mat_color"].value = [look.skin, look.skin, look.shirt, look.pants, look.shoes, look.hair,
+                                        CHAIR_COLOR]
+        self._set("chair", (0.0, 0.0, 1.0, 0.0) if chair is None else (*map(float, chair), 1.0))
         bs = body.height_scale
         self._set("head_c", tuple(map(float, j["head"])))
         self._set("face_dir", tuple(map(float, j["face_dir"])))
         self._set("head_up", tuple(map(float, j["head_up"])))
         self._set("head_r", float(body.head_r * bs))
-        pts = np.array([v for k, v in j.items() if k not in ("face_dir", "head_up")])
+        pts = [v for k, v in j.items() if k not in ("face_dir", "head_up")]
+        if chair is not None:   # the chair is inside the ray-marched box too
+            pts += [np.array([chair[0] + dx, y, dz]) for dx in (-0.25, 0.25) for y in (0.0, chair[1] + 0.45)
+                    for dz in (-0.25, 0.25)]
+        pts = np.array(pts)
         self._set("bb_min", tuple(map(float, pts.min(axis=0) - 0.2)))
         self._set("bb_max", tuple(map(float, pts.max(axis=0) + 0.2)))
         ld = np.array(look.light_dir, float)

@@ -18,6 +18,9 @@ SUPINE = Pose(trunk=180, l_arm=180, r_arm=180, l_thigh=50, r_thigh=50, l_knee=10
               l_foot=-10, r_foot=-10, support=("chest", "pelvis", "l_heel", "r_heel", "l_toe", "r_toe"))
 SEATED = Pose(trunk=120, l_arm=-115, r_arm=-115, l_wrist=-60, r_wrist=-60, l_thigh=0, r_thigh=0,
               l_knee=90, r_knee=90, support=("pelvis", "l_hand", "r_hand", "l_heel", "r_heel"))
+# The seed's row: sitting on a chair, feet flat, trunk forward 45 deg, arms hanging beside the knees.
+CHAIR_HINGE = Pose(trunk=45, l_arm=-90, r_arm=-90, l_thigh=0, r_thigh=0, l_knee=90, r_knee=90, l_foot=0,
+                   r_foot=0, neck=-10, support=("l_heel", "r_heel", "l_toe", "r_toe"))
 HINGE = Pose(trunk=45, l_arm=-90, r_arm=-90, l_thigh=-75, r_thigh=-75, l_knee=20, r_knee=20, l_foot=10,
              r_foot=10, neck=-10, support=("l_heel", "r_heel", "l_toe", "r_toe"))
 
@@ -44,6 +47,7 @@ class Script:
         self.faults: list[dict] = []
         self.partial_reps: list[dict] = []
         self.description = ""
+        self.seated = False        # on a chair (the renderer draws one under the pelvis)
 
     @property
     def now(self) -> float:
@@ -242,6 +246,19 @@ def bent_over_row(name: str, fault: bool) -> Script:
     return s
 
 
+def seated_row(name: str, fault: bool) -> Script:
+    """The seed's own version: on a chair, trunk forward 45 deg, pull the elbows back."""
+    s = Script(name, "bent-over-row", CHAIR_HINGE)
+    s.seated = True
+    s.description = "seated bent-over row on a chair" + (" (scripted fault: trunk swinging up)" if fault else "")
+    pulled = replace(CHAIR_HINGE, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92)
+    swing = replace(pulled, trunk=72)
+    for i in range(6):
+        bad = fault and i == 3
+        s.rep(swing if bad else pulled, hold_s=1.0, move_s=1.0, fault="momentum" if bad else None, rest_s=0.6)
+    return s
+
+
 CLIPS = {
     "superman_good": (superman, False), "superman_fault": (superman, True),
     "superman_alternating": (superman_alternating, False),
@@ -250,4 +267,5 @@ CLIPS = {
     "glute-bridge_good": (glute_bridge, False), "glute-bridge_fault": (glute_bridge, True),
     "reverse-tabletop_good": (reverse_tabletop, False), "reverse-tabletop_fault": (reverse_tabletop, True),
     "bent-over-row_good": (bent_over_row, False), "bent-over-row_fault": (bent_over_row, True),
+    "seated-row_good": (seated_row, False), "seated-row_fault": (seated_row, True),
 }
