@@ -61,7 +61,7 @@ def test_html_report_has_plots_and_one_entry_per_warning(html_run):
     plot = re.search(r'<img class="plot"[^>]*src="data:image/png;base64,([^"]+)"', page)
     png = base64.b64decode(plot.group(1))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
-    assert "trunk_incline" in page and "spine_curve" in page      # the plotted signals are named
+    assert "trunk_pitch" in page and "spine_curve" in page        # the plotted signals are named
     assert f"<td>{report['reps']}</td><td>8</td>" in page          # reps vs the seed's target
     assert "http://" not in page and "https://" not in page        # stands alone
     # the hostile file name is shown escaped, never as markup
