@@ -306,6 +306,18 @@ def test_voice_counts_down_a_hold_and_speaks_a_real_session():
     assert texts.count("5 seconds") == texts.count("down") == report["reps"]   # every 10 s hold counted down
 
 
+def test_bird_dog_counts_are_said_per_side():
+    """The bird-dog sample's session spoken: each side counts its own reps, as the overlay
+    shows them ("left 2" is the second left rep; before: "right 2" for the first right one)."""
+    engine, spec = FakeSpeech(), load_spec("bird-dog")
+    coach, session = VoiceCoach(engine, min_gap_s=0.0), Session(spec, "s", 15.0)
+    for pose in _log_frames("bird-dog_good"):
+        step = session.step(pose)
+        _feed(coach, engine, pose.t, step.events, step.state)
+    counts = [x for _, x in engine.said if x.split()[0] in ("left", "right")]
+    assert counts == ["left 1", "right 1", "left 2", "right 2", "left 3", "right 3"]
+
+
 def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert make_coach(mute=False, quiet=False) is None
