@@ -67,6 +67,8 @@ def main_parser() -> argparse.ArgumentParser:
     p.add_argument("--mute", action="store_true", help="no spoken cues (live sessions speak when espeak-ng is installed)")
     p.add_argument("--no-history", action="store_true", help="do not store this session in the history")
     p.add_argument("--list-exercises", action="store_true", help="list the exercises and exit")
+    from formcheck import __version__
+    p.add_argument("--version", action="version", version=f"formcheck {__version__}")
     return p
 
 
@@ -122,10 +124,15 @@ def score_parser() -> argparse.ArgumentParser:
     return p
 
 
+def counted(n, word: str) -> str:
+    """'1 rep', '2 reps', '0 reps'."""
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
 def print_summary(report: dict, target: dict | None = None) -> None:
     from formcheck.exercises import load_spec
     target = load_spec(report["exercise"]).target if target is None else target
-    line = f"{report['exercise']}: {report['reps']} reps"
+    line = f"{report['exercise']}: {counted(report['reps'], 'rep')}"
     if report["reps_by_side"]:
         line += " (left {left}, right {right}".format(**report["reps_by_side"])
         line += f"; target {target['reps_per_side']:g} per side)" if "reps_per_side" in target else ")"
@@ -133,8 +140,8 @@ def print_summary(report: dict, target: dict | None = None) -> None:
         line += f" (target {target['reps']:g})"
     good = sum(h["seconds"] for h in report["holds"])
     if report["holds"]:
-        line += f", {len(report['holds'])} holds with {good:.1f} s of good form"
-    line += f", {len(report['warnings'])} warnings, person seen in {report['pose_detected_ratio']:.0%} of {report['frames']} frames"
+        line += f", {counted(len(report['holds']), 'hold')} with {good:.1f} s of good form"
+    line += f", {counted(len(report['warnings']), 'warning')}, person seen in {report['pose_detected_ratio']:.0%} of {report['frames']} frames"
     print(line)
     for w in report["warnings"]:
         print(f"  {w['t_s']:7.1f} s  {w['code']}: {w['message']}")

@@ -117,7 +117,8 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
         source = CameraSource(opts.camera if opts.camera is not None else 0)
     show = not opts.headless
     if show and not _has_display():
-        _say(opts, "formcheck: no display found; running headless (use --save-video to see the overlay)")
+        if opts.video is None and not opts.save_video:   # a file scored without a window is the usual case
+            _say(opts, "formcheck: no display found; running headless (use --save-video to see the overlay)")
         show = False
     started = datetime.datetime.now()
     note = first_run_note() if not opts.quiet else None
@@ -188,7 +189,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
         _say(opts, f"formcheck: {source.stopped_early}")
     if interrupted:
         report["notes"].append("stopped by Ctrl-C")
-        _say(opts, "formcheck: stopped by Ctrl-C; session saved")
+        _say(opts, "formcheck: stopped by Ctrl-C; session saved" if opts.history else "formcheck: stopped by Ctrl-C; report written")
     write_reports(reports, report, lambda: session.sections(report, thumbs), session.heading)
     if opts.history:
         mode = session.history_mode or ("live" if live else "video")

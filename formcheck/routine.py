@@ -103,7 +103,7 @@ class Routine:
                 step.events.append(Transition(pose.t, "Routine done. Well done"))
             else:
                 self._rest_until = pose.t + self.rest_s
-                step.events.append(Transition(pose.t, f"{'Done' if reached else 'Skipped'}. Rest {self.rest_s:.0f} seconds. "
+                step.events.append(Transition(pose.t, f"{'Done' if reached else 'Skipped'}. Rest {self.rest_s:.0f} second{'' if round(self.rest_s) == 1 else 's'}. "
                                               f"Next: {self._current.spec.title}"))
         return step
 

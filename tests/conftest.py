@@ -18,11 +18,16 @@ os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-
 Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
 
 
-def run_cli(*args, timeout=600):
-    """Run the installed formcheck CLI as a user would; returns CompletedProcess."""
+def run_cli(*args, timeout=600, env=None):
+    """Run the installed formcheck CLI as a user would; returns CompletedProcess. `env`: changes
+    to the environment (a value of None removes the variable)."""
     exe = shutil.which("formcheck")
     cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
-    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+    environ = None
+    if env:
+        environ = {k: v for k, v in os.environ.items() if env.get(k, "") is not None}
+        environ.update({k: v for k, v in env.items() if v is not None})
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=environ)
 
 
 @pytest.fixture(scope="session")
