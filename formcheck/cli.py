@@ -145,6 +145,13 @@ def print_summary(report: dict, target: dict | None = None) -> None:
     print(line)
     for w in report["warnings"]:
         print(f"  {w['t_s']:7.1f} s  {w['code']}: {w['message']}")
+    if not report["reps"]:   # nothing counted: say what the set-up problem was, if there was one
+        seen: dict = {}
+        for g in report.get("guidance", []):
+            if g["code"] not in ("rest", "more_people"):
+                seen.setdefault(g["code"], [g["t_s"], g["message"], 0])[2] += 1
+        for t_s, message, times in seen.values():
+            print(f"  {t_s:7.1f} s  set-up: {message}" + (f" ({times} times)" if times > 1 else ""))
 
 
 def printable(text: str) -> str:

@@ -29,3 +29,15 @@ def test_one_rep_is_one_rep_and_a_file_gets_no_display_advice(tmp_path):
     assert r.stdout.startswith("glute-bridge: 1 rep (target 8), 2 holds with ") and "1 reps" not in r.stdout
     assert ", 0 warnings," in r.stdout
     assert "no display" not in r.stderr
+
+
+def test_nothing_counted_says_why(tmp_path):
+    """Filmed from the head end, bird-dog counts nothing, and the summary says why (before: only
+    '0 reps', with 'Turn sideways' hidden in the report)."""
+    from pathlib import Path
+    from formcheck.evaluate import cached_log, default_cache_dir
+    log = cached_log(Path(sample("bird-dog_front")), default_cache_dir())
+    r = run_cli("replay", log, "-e", "bird-dog")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("bird-dog: 0 reps") and "set-up: Turn sideways to the camera" in lines[1]
