@@ -1,3 +1,4 @@
+import atexit
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, l
 # note counts as shown (its own test uses a fresh folder), so stderr checks see only their line.
 os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
 Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
+atexit.register(shutil.rmtree, os.environ["FORMCHECK_DATA_DIR"], ignore_errors=True)   # no folder left per run
 
 
 def run_cli(*args, timeout=600, env=None):
