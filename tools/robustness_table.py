@@ -19,11 +19,15 @@ from formcheck.evaluate import default_cache_dir, evaluate  # noqa: E402
 from formcheck.sources.augment import AUGMENTATIONS  # noqa: E402
 
 
+def _exact(r) -> bool:
+    return r.counted == r.expected and (r.sides_expected is None or r.sides_counted == r.sides_expected)
+
+
 def exact(results) -> tuple[int, int, int, int]:
     """(exercise clips counted exactly, exercise clips, negative runs at 0, negative runs)."""
     own = [r for r in results if not r.clip.startswith(("negative__", "empty-room"))]
     neg = [r for r in results if r.clip.startswith(("negative__", "empty-room"))]
-    ok = sum(r.counted == r.expected and r.sides_counted == r.sides_expected for r in own)
+    ok = sum(_exact(r) for r in own)
     return ok, len(own), sum(r.counted == 0 for r in neg), len(neg)
 
 
@@ -41,7 +45,7 @@ def main() -> None:
             ok, n, neg_ok, neg_n = exact(results)
             cells.append(f"{ok}/{n}" + (f", negatives at 0: {neg_ok}/{neg_n}" if neg_n else ""))
             for r in results:
-                if r.counted != r.expected or r.sides_counted != r.sides_expected:
+                if not _exact(r):
                     sides = f" sides {r.sides_counted} of {r.sides_expected}" if r.sides_expected else ""
                     misses.append(f"- {aug or 'as recorded'}: {r.clip} as {r.exercise}: {r.counted} of {r.expected}{sides}")
         what = AUGMENTATIONS[aug].what if aug else "as recorded"
