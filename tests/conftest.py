@@ -39,6 +39,21 @@ def real_clips():
     return REAL
 
 
+def first_seconds(name: str, seconds: float, dst: Path) -> Path:
+    """The first `seconds` of a bundled sample, as a video file of its own."""
+    import cv2
+    cap = cv2.VideoCapture(str(sample(name)))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    out = None
+    for _ in range(int(seconds * fps)):
+        ok, frame = cap.read()
+        if out is None:
+            out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
+        out.write(frame)
+    out.release()
+    return dst
+
+
 def sample(name: str) -> Path:
     p = SAMPLES / f"{name}.mp4"
     if not p.exists():

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from conftest import run_cli, sample
+from conftest import first_seconds, run_cli, sample
 from formcheck import history
 from formcheck.evaluate import cached_log, default_cache_dir
 from formcheck.events import FormWarning, MachineState, RepCounted
@@ -330,17 +330,7 @@ def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):
 def test_a_live_session_speaks_through_espeak_ng(tmp_path, monkeypatch):
     """End to end: the live loop (a stand-in camera playing 10 s of a glute-bridge sample in real
     time) starts espeak-ng with the rep counts; a fake espeak-ng on PATH records its arguments."""
-    import cv2
-    clip = tmp_path / "bridge10s.mp4"
-    cap = cv2.VideoCapture(str(sample("glute-bridge_good")))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    out = None
-    for _ in range(int(10.5 * fps)):
-        ok, frame = cap.read()
-        if out is None:
-            out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
-        out.write(frame)
-    out.release()
+    clip = first_seconds("glute-bridge_good", 10.5, tmp_path / "bridge10s.mp4")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     said = tmp_path / "said.txt"

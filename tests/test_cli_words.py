@@ -1,8 +1,6 @@
 """The command line's own words (issue 14): a version, counts in good English, no advice that
 does not apply."""
-import cv2
-
-from conftest import run_cli, sample
+from conftest import first_seconds, run_cli, sample
 from formcheck import __version__
 
 
@@ -14,16 +12,7 @@ def test_version():
 def test_one_rep_is_one_rep_and_a_file_gets_no_display_advice(tmp_path):
     """A 10-second bridge clip (one rep): "1 rep", not "1 reps"; scoring a file without a screen
     is not told to use --save-video (before: said for every --video run)."""
-    clip = tmp_path / "bridge10s.mp4"
-    cap = cv2.VideoCapture(str(sample("glute-bridge_good")))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    out = None
-    for _ in range(int(10.5 * fps)):
-        ok, frame = cap.read()
-        if out is None:
-            out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
-        out.write(frame)
-    out.release()
+    clip = first_seconds("glute-bridge_good", 10.5, tmp_path / "bridge10s.mp4")
     r = run_cli("-e", "glute-bridge", "--video", clip, "--no-history", env={"DISPLAY": None, "WAYLAND_DISPLAY": None})
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("glute-bridge: 1 rep (target 8), 2 holds with ") and "1 reps" not in r.stdout

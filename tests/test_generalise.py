@@ -1,9 +1,10 @@
 """Right on people it has never seen: the same exercise facing the other way, a limb leaving a
 close framing, an extreme reached less deeply than on the clips the rules were made on."""
+import json
 from dataclasses import replace
 
 import cv2
-import json
+import pytest
 
 from conftest import SAMPLES, run_cli, sample
 from formcheck.evaluate import default_cache_dir, evaluate
@@ -62,23 +63,15 @@ def _bird_dog_report(video, tmp_path):
     return json.loads((tmp_path / "r.json").read_text())
 
 
-def test_bird_dog_counts_from_what_is_seen_when_the_foot_leaves_the_picture(tmp_path):
-    """A close framing: the extended foot leaves the picture (the bird-dog sample's head is at
-    the right, so its extended legs reach left; 27 % cut there cuts them at the knee). The reps
-    count from the arm, with the right sides, and nothing is read from MediaPipe's guess for the
-    foot: no warning, one hold per rep (before: 3 reps, all 'right')."""
-    video = tmp_path / "foot_out.mp4"
-    _cropped(sample("bird-dog_good"), video, keep_left=False, share=0.27)
-    report = _bird_dog_report(video, tmp_path)
-    assert report["reps"] == 6 and report["reps_by_side"] == {"left": 3, "right": 3}
-    assert report["warnings"] == []
-    assert len(report["holds"]) == 6
-
-
-def test_bird_dog_counts_from_the_leg_when_the_hand_leaves_the_picture(tmp_path):
-    """The same with the reaching hand out of the picture (27 % cut on the head's side)."""
-    video = tmp_path / "hand_out.mp4"
-    _cropped(sample("bird-dog_good"), video, keep_left=True, share=0.27)
+@pytest.mark.parametrize("limb, keep_left", [("foot", False), ("hand", True)])
+def test_bird_dog_counts_from_what_is_seen_when_a_limb_leaves_the_picture(tmp_path, limb, keep_left):
+    """A close framing: the extended foot, or the reaching hand, leaves the picture (the bird-dog
+    sample's head is at the right, so 27 % cut on the left cuts the extended legs at the knee,
+    on the right the reaching arms at the elbow). The reps count from what is seen, with the
+    right sides, and nothing is read from MediaPipe's guess for the limb: no warning, one hold
+    per rep (before, with the foot out: 3 reps, all 'right')."""
+    video = tmp_path / f"{limb}_out.mp4"
+    _cropped(sample("bird-dog_good"), video, keep_left=keep_left, share=0.27)
     report = _bird_dog_report(video, tmp_path)
     assert report["reps"] == 6 and report["reps_by_side"] == {"left": 3, "right": 3}
     assert report["warnings"] == []

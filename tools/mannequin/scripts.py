@@ -235,10 +235,15 @@ def reverse_tabletop(name: str, fault: bool) -> Script:
     return s
 
 
-def bent_over_row(name: str, fault: bool) -> Script:
-    s = Script(name, "bent-over-row", HINGE)
-    s.description = "standing bent-over row (hip hinge)" + (" (scripted fault: trunk swinging up)" if fault else "")
-    pulled = replace(HINGE, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92)
+def bent_over_row(name: str, fault: bool, seated: bool = False) -> Script:
+    """Standing (hip hinge) or the seed's own version, on a chair: trunk forward 45 deg, pull the
+    elbows back; the fault swings the trunk up on the 4th rep."""
+    start = CHAIR_HINGE if seated else HINGE
+    s = Script(name, "bent-over-row", start)
+    s.seated = seated
+    s.description = ("seated bent-over row on a chair" if seated else "standing bent-over row (hip hinge)") + \
+        (" (scripted fault: trunk swinging up)" if fault else "")
+    pulled = replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92)
     swing = replace(pulled, trunk=72)
     for i in range(6):
         bad = fault and i == 3
@@ -247,16 +252,7 @@ def bent_over_row(name: str, fault: bool) -> Script:
 
 
 def seated_row(name: str, fault: bool) -> Script:
-    """The seed's own version: on a chair, trunk forward 45 deg, pull the elbows back."""
-    s = Script(name, "bent-over-row", CHAIR_HINGE)
-    s.seated = True
-    s.description = "seated bent-over row on a chair" + (" (scripted fault: trunk swinging up)" if fault else "")
-    pulled = replace(CHAIR_HINGE, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92)
-    swing = replace(pulled, trunk=72)
-    for i in range(6):
-        bad = fault and i == 3
-        s.rep(swing if bad else pulled, hold_s=1.0, move_s=1.0, fault="momentum" if bad else None, rest_s=0.6)
-    return s
+    return bent_over_row(name, fault, seated=True)
 
 
 CLIPS = {
