@@ -205,7 +205,7 @@ def test_routine_advances_through_the_programme_on_a_scripted_stream():
     assert all(e["ended"] == "target reached" for e in result["exercises"]), result["exercises"]
     assert result["completed"] == 5
     assert sorted(order) == order                               # never goes back
-    assert said[0].startswith("Done. Rest 1 seconds. Next: Reverse tabletop")
+    assert said[0].startswith("Done. Rest 1 second. Next: Reverse tabletop")
     assert said[-1].startswith("Routine done")
 
 
