@@ -9,7 +9,11 @@
    frames processed, capture -> overlay-drawn latency (median, p95; ms and frame periods);
 4. replay of the landmark log (reading the file and scoring it): frames/s and x real time;
 5. peak RSS of the live run (its own process);
-6. batch scoring (`formcheck score --jobs N`) of four bundled samples with 1 and 2 processes.
+6. batch scoring (`formcheck score --jobs N`) of four bundled samples with 1 and 2 processes;
+7. the same four files with `formcheck score --cluster local --jobs 2` (a Dask LocalCluster)
+   against `--jobs 2`, whole commands as a user runs them, in alternating rounds: files/minute;
+8. `formcheck rescore` of a 10,000-frame set of landmark logs (34 copies of the pipeline's log):
+   frames/s in this process, and as the command with 2 processes.
 Prints a table and writes JSON. Plain timing, no timed tests.
 """
 from __future__ import annotations
@@ -34,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from contextlib import closing  # noqa: E402
 
-from formcheck.batch import parallel_map, score_one  # noqa: E402
+from formcheck.batch import parallel_map  # noqa: E402
+from formcheck.batch.score import Settings, main_rescore, score_one  # noqa: E402
 from formcheck.exercises import load_spec  # noqa: E402
 from formcheck.pipeline import score_log  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator, mask_shape, sha256_of  # noqa: E402
@@ -140,7 +145,7 @@ def batch(videos: list[Path], exercise_of, rounds: int = 3) -> dict:
     times: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(rounds):
         for jobs in (1, 2):
-            items = [(str(v), exercise_of(v), None, None, None, jobs == 1) for v in videos]
+            items = [((str(v), v.stem, Settings(exercise_of(v), threads=jobs == 1)),) for v in videos]
             t0 = time.perf_counter()
             results = parallel_map(score_one, items, jobs)
             times[jobs].append(time.perf_counter() - t0)
@@ -148,6 +153,58 @@ def batch(videos: list[Path], exercise_of, rounds: int = 3) -> dict:
     return {"batch_1_s": statistics.median(times[1]), "batch_2_s": statistics.median(times[2]),
             "batch_speedup_2": statistics.median(a / b for a, b in zip(times[1], times[2])),
             "batch_rounds": [{"jobs_1_s": round(a, 2), "jobs_2_s": round(b, 2)} for a, b in zip(times[1], times[2])]}
+
+
+def cli_batches(videos: list[Path], rounds: int = 3) -> dict:
+    """`formcheck score` as a user runs it (a new process, labels naming the exercises), with
+    `--jobs 2` and with `--cluster local --jobs 2`, in alternating rounds: files/minute, median."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("formcheck") or "formcheck"
+    times: dict[str, list[float]] = {"jobs_2": [], "cluster_local_2": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        for v in videos:
+            shutil.copy(v, folder / v.name)
+            shutil.copy(v.with_suffix(".json"), folder / v.with_suffix(".json").name)
+        for r in range(rounds):
+            for name, extra in (("jobs_2", []), ("cluster_local_2", ["--cluster", "local"])):
+                out = Path(tmp) / f"{name}-{r}"   # a new folder each time: nothing skipped
+                t0 = time.perf_counter()
+                subprocess.run([exe, "score", str(folder), "--jobs", "2", "--out", str(out), "-q", *extra],
+                               check=True, stdout=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - t0)
+    per_min = {k: len(videos) / statistics.median(v) * 60 for k, v in times.items()}
+    return {"files_per_min_jobs_2": per_min["jobs_2"], "files_per_min_cluster_local_2": per_min["cluster_local_2"],
+            "cluster_vs_pool": statistics.median(a / b for a, b in zip(times["jobs_2"], times["cluster_local_2"])),
+            "cli_batch_rounds": [{k: round(v[i], 2) for k, v in times.items()} for i in range(rounds)]}
+
+
+def rescore_rate(log_path: Path, exercise: str, frames_wanted: int = 10_000) -> dict:
+    """`formcheck rescore` over copies of one log, to `frames_wanted` frames in all."""
+    import shutil
+    import subprocess
+
+    n = len(read_log(log_path))
+    copies = -(-frames_wanted // n)
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp) / "logs"
+        logs.mkdir()
+        for i in range(copies):
+            shutil.copy(log_path, logs / f"session-{i:05d}.fclog")
+        import contextlib
+        import io
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):   # its table
+            main_rescore(str(logs), exercise, 1, None, None, quiet=True)
+        here = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run([shutil.which("formcheck") or "formcheck", "rescore", str(logs), "-e", exercise, "--jobs", "2",
+                        "-q"], check=True, stdout=subprocess.DEVNULL)
+        two = time.perf_counter() - t0
+    return {"rescore_frames": n * copies, "rescore_fps_here": n * copies / here, "rescore_fps_cli_2": n * copies / two}
 
 
 def main() -> None:
@@ -185,6 +242,7 @@ def main() -> None:
         dt = statistics.median(times)
         res["replay_fps"] = len(log) / dt
         res["replay_x_realtime"] = (len(log) / fps) / dt
+        res.update(rescore_rate(log_path, args.exercise))
     q = mp.get_context("spawn").Queue()
     p = mp.get_context("spawn").Process(target=live_child, args=(str(args.video), args.exercise, args.live_seconds, q))
     p.start()
@@ -196,6 +254,7 @@ def main() -> None:
                live_latency_median_ms=float(np.median(lat)), live_latency_p95_ms=float(np.percentile(lat, 95)),
                live_latency_p95_periods=float(np.percentile(lat, 95) / period), live_peak_rss_mb=live["rss_mb"])
     res.update(batch(args.batch, lambda v: json.loads(v.with_suffix(".json").read_text())["exercise"]))
+    res.update(cli_batches(args.batch))
     rows = [
         ("bare detect_for_video (ms/frame)", f"{res['bare_ms']:.1f}", "floor"),
         ("full pipeline (ms/frame)", f"{res['pipeline_ms']:.1f}", ""),
@@ -207,6 +266,9 @@ def main() -> None:
         ("live peak RSS (MB)", f"{res['live_peak_rss_mb']:.0f}", "<= 500"),
         (f"batch of {len(args.batch)} files, 1 / 2 processes (s)", f"{res['batch_1_s']:.1f} / {res['batch_2_s']:.1f}", ""),
         ("batch speed-up, 2 processes vs 1", f"{res['batch_speedup_2']:.2f}x", ">= 1.7x"),
+        ("score: files/min, --jobs 2 / --cluster local", f"{res['files_per_min_jobs_2']:.1f} / {res['files_per_min_cluster_local_2']:.1f}", ""),
+        ("--cluster local speed vs --jobs 2", f"{res['cluster_vs_pool']:.2f}", ">= 0.95"),
+        (f"rescore {res['rescore_frames']} frames (frames/s): here / CLI -j 2", f"{res['rescore_fps_here']:.0f} / {res['rescore_fps_cli_2']:.0f}", ""),
     ]
     print(f"{res['video']}, {res['frames']} frames; {res['machine']}")
     for name, value, target in rows:

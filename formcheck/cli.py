@@ -53,7 +53,8 @@ def main_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck", description="Webcam form checker for a home back-exercise programme. "
                 "Also: 'formcheck routine' runs the whole programme; 'formcheck history' shows past sessions; "
                 "'formcheck replay LOG --exercise NAME' rescores a landmark log; "
-                "'formcheck eval DIR' scores labelled clips; 'formcheck score DIR' scores videos in bulk.")
+                "'formcheck eval DIR' scores labelled clips; 'formcheck score DIR' scores videos in bulk; "
+                "'formcheck rescore DIR' scores kept landmark logs.")
     _add_scoring(p, required=False)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--video", metavar="PATH", help="score a recorded video file")
@@ -94,8 +95,17 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N", help="processes for pose inference (default 1)")
     p.add_argument("--augment", type=_augment_arg, metavar="NAME",
                    help="score the clips augmented: " + ", ".join(_augmentations()))
+    _add_cluster(p)
     p.add_argument("--quiet", "-q", action="store_true")
     return p
+
+
+def _add_cluster(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--cluster", choices=["local"],
+                       help="run on a local Dask cluster of --jobs worker processes (needs the cluster extra)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster: a running 'dask scheduler', e.g. tcp://10.0.0.5:8786")
 
 
 def _augmentations():
@@ -117,9 +127,29 @@ def score_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", "-e", type=_exercise_arg, metavar="NAME", help="one of: " + ", ".join(_exercises()))
     p.add_argument("--jobs", "-j", type=_positive_int, default=default_jobs(), metavar="N",
                    help=f"processes (default {default_jobs()}: one per core, at most 4)")
-    p.add_argument("--out", metavar="DIR", help="write a JSON report per file into DIR")
+    p.add_argument("--out", metavar="DIR", help="write a JSON report per file into DIR (a folder or an fsspec URL); "
+                   "files already reported there with the same input, model and settings are skipped")
+    p.add_argument("--logs", metavar="DIR", help="keep each video's landmark log in DIR, for 'formcheck rescore' "
+                   "(a log already there is used instead of pose inference)")
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--config", metavar="FILE")
+    _add_cluster(p)
+    p.add_argument("--quiet", "-q", action="store_true")
+    return p
+
+
+def rescore_parser() -> argparse.ArgumentParser:
+    from formcheck.batch import default_jobs
+    p = _Parser(prog="formcheck rescore", description="Score every landmark log (.fclog, e.g. kept by "
+                "'formcheck score --logs') in a folder: no video and no model, ~1000x real time.")
+    p.add_argument("folder")
+    p.add_argument("--exercise", "-e", type=_exercise_arg, required=True, metavar="NAME",
+                   help="one of: " + ", ".join(_exercises()))
+    p.add_argument("--jobs", "-j", type=_positive_int, default=default_jobs(), metavar="N",
+                   help=f"processes (default {default_jobs()})")
+    p.add_argument("--out", metavar="DIR", help="write a JSON report per log into DIR (a folder or an fsspec URL)")
+    p.add_argument("--config", metavar="FILE")
+    _add_cluster(p)
     p.add_argument("--quiet", "-q", action="store_true")
     return p
 
@@ -192,11 +222,18 @@ def _main(argv: list[str]) -> int:
         if argv and argv[0] == "eval":
             args = eval_parser().parse_args(argv[1:])
             from formcheck.evaluate import main_eval
-            return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs, args.augment)
+            return main_eval(args.folder, args.cache, args.model, args.quiet, args.jobs, args.augment,
+                             args.cluster, args.scheduler)
         if argv and argv[0] == "score":
             args = score_parser().parse_args(argv[1:])
-            from formcheck.batch import main_score
-            return main_score(args.folder, args.exercise, args.jobs, args.out, args.model, args.config, args.quiet)
+            from formcheck.batch.score import main_score
+            return main_score(args.folder, args.exercise, args.jobs, args.out, args.model, args.config, args.quiet,
+                              args.logs, args.cluster, args.scheduler)
+        if argv and argv[0] == "rescore":
+            args = rescore_parser().parse_args(argv[1:])
+            from formcheck.batch.score import main_rescore
+            return main_rescore(args.folder, args.exercise, args.jobs, args.out, args.config, args.quiet,
+                                args.cluster, args.scheduler)
         if argv and argv[0] == "history":
             args = history_parser().parse_args(argv[1:])
             import datetime

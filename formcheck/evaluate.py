@@ -19,7 +19,7 @@ from pathlib import Path
 
 from formcheck.errors import FormcheckError
 from formcheck.exercises.spec import EXERCISES, load_spec
-from formcheck.pose.estimator import check_model, sha256_of
+from formcheck.pose.estimator import check_model, model_sha256, sha256_of
 from formcheck.pose.log import read_log
 
 HOLD_TOLERANCE_S = 0.5
@@ -31,17 +31,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "logs"
 
 
-LOG_VERSION = "v5"  # bump when what goes into a log changes (v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check; v5: container timestamps, mirrored retry)
-
-
 def cached_log(video: Path, cache_dir: Path, model: str | None = None, threads: bool = True,
                augment: str | None = None) -> Path:
-    """The clip's landmark log (of the clip augmented by `augment`), from the cache or made now."""
+    """The clip's landmark log (of the clip augmented by `augment`), from the cache or made now.
+    The cache's names are those `score --logs` gives (`batch.score.log_name`)."""
+    from formcheck.batch.score import log_name
     from formcheck.pipeline import record_log
 
-    model_sha = sha256_of(check_model(model))[:12]
-    kind = f"-{augment}" if augment else ""
-    path = cache_dir / f"{sha256_of(video)[:24]}-{model_sha}{kind}-{LOG_VERSION}.fclog"
+    path = cache_dir / log_name(sha256_of(video), model_sha256(check_model(model)), augment)
     if path.exists():
         log = read_log(path)
         if log.problem is None and len(log):
@@ -118,7 +115,8 @@ def _swap_sides(sides: dict | None) -> dict | None:
 
 
 def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model: str | None = None,
-             progress=None, jobs: int = 1, augment: str | None = None) -> list[ClipResult]:
+             progress=None, jobs: int = 1, augment: str | None = None, cluster: str | None = None,
+             scheduler: str | None = None) -> list[ClipResult]:
     """Every labelled clip in `directory` scored against its label; with `augment`, the clips as
     that augmentation changes them (`sources/augment.py`), against the label it changes."""
     from formcheck.batch import parallel_map
@@ -135,8 +133,11 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
         raise FormcheckError(f"no labelled clips (X.mp4 with X.json) in {d}")
     cache_dir = cache_dir or default_cache_dir()
     # Pose inference, the slow part, spread over `jobs` processes; scoring the logs is quick.
-    parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, jobs == 1, augment) for c in clips], jobs,
-                 "clip" if progress else None)
+    alone = jobs == 1 and not (cluster or scheduler)
+    made = parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, alone, augment) for c in clips], jobs,
+                        "clip" if progress else None, cluster=cluster, scheduler=scheduler,
+                        weights=[c.with_suffix(".mp4").stat().st_size for c in clips])
+    failed = {c: r["error"] for c, r in zip(clips, made) if isinstance(r, dict) and "error" in r}
     results = []
     for label_path in clips:
         try:
@@ -146,6 +147,10 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
         if not label.get("usable", True):
             continue
         video = label_path.with_suffix(".mp4")
+        if label_path in failed:   # one row with its reason; the other clips are still scored
+            results.append(ClipResult(clip=video.name, exercise=str(label.get("exercise")), expected=0, counted=0,
+                                      problems=[f"not scored: {failed[label_path]}"]))
+            continue
         log = read_log(cached_log(video, cache_dir, model, augment=augment))
         exercise = label.get("exercise")
         targets = EXERCISES if exercise in (None, "none") else (exercise,)
@@ -180,8 +185,8 @@ def format_table(results: list[ClipResult]) -> str:
 
 
 def main_eval(directory: str, cache: str | None, model: str | None, quiet: bool, jobs: int = 1,
-              augment: str | None = None) -> int:
+              augment: str | None = None, cluster: str | None = None, scheduler: str | None = None) -> int:
     results = evaluate(directory, Path(cache) if cache else None, model, progress=not quiet, jobs=jobs,
-                       augment=augment)
+                       augment=augment, cluster=cluster, scheduler=scheduler)
     print(format_table(results))
     return 0 if all(r.ok for r in results) else 1

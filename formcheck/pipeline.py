@@ -13,7 +13,7 @@ from formcheck.errors import FormcheckError
 from formcheck.events import FormWarning
 from formcheck.history import first_run_note, save_session
 from formcheck.exercises import load_spec
-from formcheck.pose.estimator import PoseEstimator, mask_shape, sha256_of
+from formcheck.pose.estimator import PoseEstimator, mask_shape, model_sha256
 from formcheck.pose.stream import estimate_stream
 from formcheck.pose.log import LandmarkLogWriter, LogHeader, read_log
 from formcheck.session import Session
@@ -141,7 +141,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                 log = LandmarkLogWriter(opts.record, LogHeader(
                     source=source.name, fps=fps, width=source.width, height=source.height,
                     mask_shape=mask_shape(source.width, source.height),
-                    model_sha256=sha256_of(estimator.model_path)))
+                    model_sha256=model_sha256(estimator.model_path)))
             # closing() stops the inference thread before the estimator closes
             with closing(estimate_stream(estimator, source, threaded=opts.threads)) as poses:
                 for frame, pose in poses:
@@ -202,17 +202,20 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
 
 
 def record_log(video: str, log_path, model: str | None = None, threads: bool = True,
-               augment: str | None = None) -> str | None:
+               augment: str | None = None, name: str | None = None) -> str | None:
     """Pose inference only: a video file -> landmark log (for eval's cache and batch scoring),
     of the video as it is or augmented (`sources/augment.py`). Returns why the video ended
-    early (a note for the report), if it did."""
+    early (a note for the report), if it did. `name`: the video's name in the log, if not `video`
+    (a URL's temporary local copy)."""
     from formcheck.sources.augment import augmentation
     source = VideoFileSource(video, augment=augmentation(augment) if augment else None)
+    if name:
+        source.name = name
     fps = source.analysed_fps
     with PoseEstimator(model, threads=threads) as estimator:
         log = LandmarkLogWriter(log_path, LogHeader(
             source=source.name, fps=fps, width=source.width, height=source.height,
-            mask_shape=mask_shape(source.width, source.height), model_sha256=sha256_of(estimator.model_path)))
+            mask_shape=mask_shape(source.width, source.height), model_sha256=model_sha256(estimator.model_path)))
         try:
             with closing(estimate_stream(estimator, source, threaded=threads)) as poses:
                 for _, pose in poses:

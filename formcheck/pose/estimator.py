@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,18 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def model_sha256(path: Path) -> str:
+    """The model file's sha256, worked out once per process while the file is unchanged: a batch
+    worker checks the model once, not once per file."""
+    st = os.stat(path)
+    return _model_sha(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _model_sha(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_of(Path(path))
+
+
 def check_model(path: str | os.PathLike | None) -> Path:
     """Resolve the model path and check it. The bundled model must match its recorded sha256;
     a user-supplied --model (e.g. Google's lite/heavy .task) must be a readable .task bundle."""
@@ -46,7 +59,7 @@ def check_model(path: str | os.PathLike | None) -> Path:
         p = default_model_path()
         if not p.is_file():
             raise FormcheckError(f"bundled pose model missing: {p} (rebuild: python tools/build_pose_model.py)")
-        digest = sha256_of(p)
+        digest = model_sha256(p)
         if digest not in KNOWN_MODELS:
             raise FormcheckError(
                 f"pose model {p} is damaged or changed (sha256 {digest[:12]}… not the recorded one); "
