@@ -190,19 +190,11 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
-def _signal_ends_session(signum, frame):
-    """SIGTERM (a system shutting down) and SIGHUP (the terminal closed) end a session the way
-    Ctrl-C does: the report, the log and the history entry are written."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     from formcheck.native import native_stderr_off_terminal
     native_stderr_off_terminal()
-    import signal
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _signal_ends_session)
+    from formcheck import interrupts
+    interrupts.install()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _main(argv)

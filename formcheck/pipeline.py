@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import cv2
 
+from formcheck import interrupts
 from formcheck.errors import FormcheckError
 from formcheck.events import FormWarning
 from formcheck.history import first_run_note, save_session
@@ -169,6 +170,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                         voice(pose.t, step.events, step.state)
                     bar.update(source.stride if hasattr(source, "stride") else 1)
                     if session.done:
+                        break
+                    if interrupts.requested():   # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
+                        interrupted = True
                         break
     except KeyboardInterrupt:
         interrupted = True

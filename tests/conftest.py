@@ -1,6 +1,7 @@
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,11 @@ sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, l
 os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
 Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
 atexit.register(shutil.rmtree, os.environ["FORMCHECK_DATA_DIR"], ignore_errors=True)   # no folder left per run
+# A suite started in the background by a script has SIGINT ignored, and the commands it starts
+# inherit that (formcheck, like Python, keeps an ignored signal ignored): the Ctrl-C tests need
+# commands that Ctrl-C reaches, as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_cli(*args, timeout=600, env=None):

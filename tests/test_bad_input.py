@@ -144,7 +144,7 @@ def test_ctrl_c_ends_the_session_and_writes_the_report(tmp_path):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     rep = json.loads((tmp_path / "r.json").read_text())
-    assert rep["frames"] >= 20 and "stopped by Ctrl-C" in rep["notes"]
+    assert rep["frames"] >= 20 and "stopped by Ctrl-C" in rep["notes"], err
     assert "Traceback" not in err
 
 

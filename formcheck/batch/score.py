@@ -212,9 +212,12 @@ def _collect(runner, fn, items, weights, bar) -> tuple[list, bool]:
     """Every task's result in item order, gathered as they finish; on Ctrl-C, what finished."""
     results: list = [None] * len(items)
     try:
+        from formcheck import interrupts
         for i, result in runner.run(fn, items, weights):
             results[i] = result
             bar.update(len(result) if isinstance(result, list) else 1)
+            if interrupts.requested():
+                return results, True
     except KeyboardInterrupt:
         return results, True
     return results, False
