@@ -1,5 +1,6 @@
 """Threshold overrides with --config: bad keys and values are named; good ones change behaviour."""
 import json
+import os
 
 import pytest
 
@@ -50,3 +51,31 @@ def test_override_changes_what_the_user_is_told(tmp_path, superman_run):
     assert codes.count("lift_too_high") >= 3
     plain = json.loads((out / "report.json").read_text())
     assert "lift_too_high" not in [w["code"] for w in plain["warnings"]]
+
+
+@pytest.mark.parametrize("text, said", [
+    ("[thresholds]\ntop_min_deg = nan\n", "expected a finite number, got nan"),   # would never fire
+    ("[thresholds]\ntop_min_deg = inf\n", "expected a finite number, got inf"),
+    ("thresholds = 5\n", "[thresholds] must be a table"),
+    ("[[thresholds]]\ntop_min_deg = 9\n", "[thresholds] must be a table"),
+    ("[thresholds]\ntop_min_deg = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ('[thresholds]\nx = "' + "A" * 100_000 + '"\n', "unknown threshold"),
+])
+def test_bad_config_values_are_one_short_line(tmp_path, text, said):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    with pytest.raises(UsageError) as err:
+        load_spec("superman", cfg)
+    assert said in str(err.value) and len(str(err.value)) < 400 and "\n" not in str(err.value)
+
+
+def test_a_config_that_is_not_a_utf8_regular_file_is_refused_at_once(tmp_path):
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes("# épaule\n[thresholds]\ntop_min_deg = 9\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="not UTF-8"):
+        load_spec("superman", latin)
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)   # nobody writes to it: reading it would wait forever
+    for path in (fifo, "/dev/zero"):
+        r = run_cli("replay", "missing.fclog", "-e", "superman", "--config", path, timeout=30)
+        assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr

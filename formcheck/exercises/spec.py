@@ -19,6 +19,7 @@ expressions (`spine_curve`, `back_height`). `sides = ["left", "right"]` expands 
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -100,27 +101,48 @@ class Spec:
     stateful: frozenset = frozenset()   # derived: names that depend on the frames before
 
 
+CONFIG_LIMIT = 1 << 20   # a threshold file is a few hundred bytes; more is not a config
+
+
 def _read_toml(path, label: str) -> dict:
+    """A TOML file, refused in one line when it is not a regular file (a FIFO or /dev/zero would
+    hang or fill the memory), over CONFIG_LIMIT, not UTF-8, not TOML, or absurdly nested."""
+    p = Path(path)
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"config file not found: {path}") from None
+        if not p.is_file():
+            raise UsageError(f"config file not found: {path}" if not p.exists() else f"{label}: not a regular file")
+        with open(p, "rb") as f:
+            data = f.read(CONFIG_LIMIT + 1)
+        if len(data) > CONFIG_LIMIT:
+            raise UsageError(f"{label}: larger than {CONFIG_LIMIT // 1024} KB; not a threshold file")
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{label}: not valid TOML ({err})") from None
+        raise UsageError(f"{label}: not valid TOML ({_short(err)})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{label}: not UTF-8 text (save it as UTF-8)") from None
+    except RecursionError:
+        raise UsageError(f"{label}: nested too deeply to be a threshold file") from None
     except OSError as err:
         raise UsageError(f"cannot read {label}: {err.strerror}") from None
+
+
+def _short(value, limit: int = 80) -> str:
+    """A value as it may be echoed in a message: one line, at most `limit` characters."""
+    text = repr(value) if not isinstance(value, BaseException) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_keys(table: dict, allowed: set, where: str) -> None:
     for key in table:
         if key not in allowed:
-            raise UsageError(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+            raise UsageError(f"{where}: unknown key {_short(key)} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _number(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"{where}: expected a number, got {value!r}")
+        raise UsageError(f"{where}: expected a number, got {_short(value)}")
+    if not math.isfinite(value):   # nan compares false with everything: a rule that never fires
+        raise UsageError(f"{where}: expected a finite number, got {value!r}")
     return float(value)
 
 
@@ -141,8 +163,10 @@ def apply_overrides(name: str, thresholds: dict, common: dict, config_path) -> N
     raw = _read_toml(config_path, str(config_path))
     _check_keys(raw, {"thresholds", "common"}, str(config_path))
     for table, target in (("thresholds", thresholds), ("common", common)):
+        if not isinstance(raw.get(table, {}), dict):   # `thresholds = 5`, `[[thresholds]]`
+            raise UsageError(f"{config_path}: [{table}] must be a table of name = number")
         for key, value in raw.get(table, {}).items():
-            where = f"{config_path}: {table}.{key}"
+            where = f"{config_path}: {table}.{key if len(key) <= 80 else key[:79] + '…'}"
             if key not in target:
                 raise UsageError(f"{where}: unknown threshold for {name} (known: {', '.join(sorted(target))})")
             number = _number(value, where)
