@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, UsageError
 from formcheck.exercises.spec import EXERCISES, load_spec
 from formcheck.pose.estimator import check_model, model_sha256, sha256_of
 from formcheck.pose.log import read_log
@@ -120,7 +120,6 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
     """Every labelled clip in `directory` scored against its label; with `augment`, the clips as
     that augmentation changes them (`sources/augment.py`), against the label it changes."""
     from formcheck.batch import parallel_map
-    from formcheck.pipeline import score_log
     from formcheck.sources.augment import augmentation
 
     swap = augmentation(augment).swap_sides if augment else False
@@ -132,39 +131,63 @@ def evaluate(directory: str | os.PathLike, cache_dir: Path | None = None, model:
     if not clips:
         raise FormcheckError(f"no labelled clips (X.mp4 with X.json) in {d}")
     cache_dir = cache_dir or default_cache_dir()
-    # Pose inference, the slow part, spread over `jobs` processes; scoring the logs is quick.
-    alone = jobs == 1 and not (cluster or scheduler)
-    made = parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, alone, augment) for c in clips], jobs,
-                        "clip" if progress else None, cluster=cluster, scheduler=scheduler,
-                        weights=[c.with_suffix(".mp4").stat().st_size for c in clips])
-    failed = {c: r["error"] for c, r in zip(clips, made) if isinstance(r, dict) and "error" in r}
-    results = []
-    for label_path in clips:
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise UsageError(f"--cache {cache_dir} is a file, not a folder")
+    labels, results = {}, []
+    for label_path in clips:   # a label that cannot be read is its clip's row; the rest go on
         try:
             label = json.loads(label_path.read_text())
-        except (OSError, ValueError):
-            raise FormcheckError(f"{label_path}: not a readable JSON label") from None
-        if not label.get("usable", True):
+            if not isinstance(label, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as err:
+            results.append(_bad(label_path, f"label not readable: {err}"))
             continue
-        video = label_path.with_suffix(".mp4")
-        if label_path in failed:   # one row with its reason; the other clips are still scored
-            results.append(ClipResult(clip=video.name, exercise=str(label.get("exercise")), expected=0, counted=0,
-                                      problems=[f"not scored: {failed[label_path]}"]))
+        if label.get("usable", True):
+            labels[label_path] = label
+    todo = list(labels)
+    # Pose inference, the slow part, spread over `jobs` processes; scoring the logs is quick.
+    alone = jobs == 1 and not (cluster or scheduler)
+    made = parallel_map(cached_log, [(c.with_suffix(".mp4"), cache_dir, model, alone, augment) for c in todo], jobs,
+                        "clip" if progress else None, cluster=cluster, scheduler=scheduler,
+                        weights=[c.with_suffix(".mp4").stat().st_size for c in todo])
+    for label_path, log_path in zip(todo, made):
+        label = labels[label_path]
+        if isinstance(log_path, dict):   # {"error": ...}: one row with its reason
+            results.append(_bad(label_path, f"not scored: {log_path['error']}", label.get("exercise")))
             continue
-        log = read_log(cached_log(video, cache_dir, model, augment=augment))
-        exercise = label.get("exercise")
-        targets = EXERCISES if exercise in (None, "none") else (exercise,)
-        for ex in targets:
-            report = score_log(log, ex)
-            res = ClipResult(clip=video.name, exercise=ex, expected=int(label.get("reps_total") or 0),
-                             counted=report["reps"], warnings=[w["code"] for w in report["warnings"]])
-            if ex == "bird-dog" and label.get("reps_by_side"):
-                res.sides_expected = _swap_sides(label["reps_by_side"]) if swap else label["reps_by_side"]
-                res.sides_counted = report["reps_by_side"]
-            # holds are compared only for exercises whose spec times holds (the row has none)
-            _check_label(label, report, res, has_holds=bool(load_spec(ex).holds))
-            results.append(res)
-    return results
+        try:
+            results.extend(_score_clip(label_path, label, read_log(log_path), swap))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:   # a label with a field of the wrong kind
+            results.append(_bad(label_path, f"label not usable: {type(err).__name__} {err}", label.get("exercise")))
+    order = {c.with_suffix(".mp4").name: i for i, c in enumerate(clips)}
+    return sorted(results, key=lambda r: order[r.clip])
+
+
+def _bad(label_path: Path, problem: str, exercise=None) -> ClipResult:
+    return ClipResult(clip=label_path.with_suffix(".mp4").name, exercise=str(exercise or "?"), expected=0, counted=0,
+                      problems=[problem])
+
+
+def _score_clip(label_path: Path, label: dict, log, swap: bool) -> list[ClipResult]:
+    from formcheck.pipeline import score_log
+
+    video = label_path.with_suffix(".mp4")
+    exercise = label.get("exercise")
+    targets = EXERCISES if exercise in (None, "none") else (exercise,)
+    if exercise not in (None, "none") and exercise not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise!r}")
+    out = []
+    for ex in targets:
+        report = score_log(log, ex)
+        res = ClipResult(clip=video.name, exercise=ex, expected=int(label.get("reps_total") or 0),
+                         counted=report["reps"], warnings=[w["code"] for w in report["warnings"]])
+        if ex == "bird-dog" and label.get("reps_by_side"):
+            res.sides_expected = _swap_sides(label["reps_by_side"]) if swap else label["reps_by_side"]
+            res.sides_counted = report["reps_by_side"]
+        # holds are compared only for exercises whose spec times holds (the row has none)
+        _check_label(label, report, res, has_holds=bool(load_spec(ex).holds))
+        out.append(res)
+    return out
 
 
 def format_table(results: list[ClipResult]) -> str:

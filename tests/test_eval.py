@@ -33,6 +33,27 @@ def test_eval_fails_when_a_label_disagrees(tmp_path):
     assert "x.mp4" in r.stdout and "FAIL" in r.stdout
 
 
+def test_eval_shows_every_clip_when_some_cannot_be_scored(tmp_path):
+    """An unreadable video, a label that is a list and a label with a wrong field are one row
+    each with the reason; the good clip beside them is still scored. No traceback."""
+    src = SAMPLES / "superman_good"
+    for name, label in (("good", src.with_suffix(".json").read_text()), ("listy", "[1, 2]"),
+                        ("wrong", json.dumps({"exercise": "superman", "reps_total": "three"}))):
+        (tmp_path / f"{name}.mp4").write_bytes(src.with_suffix(".mp4").read_bytes())
+        (tmp_path / f"{name}.json").write_text(label)
+    (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
+    (tmp_path / "broken.json").write_text(json.dumps({"exercise": "superman", "reps_total": 1}))
+    r = run_cli("eval", tmp_path, "--cache", CACHE, "--quiet")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    rows = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ".mp4" in ln}
+    assert set(rows) == {"good.mp4", "listy.mp4", "wrong.mp4", "broken.mp4"}
+    assert "[ok]" in rows["good.mp4"]
+    assert "label not readable: not a JSON object" in rows["listy.mp4"]
+    assert "label not usable: ValueError" in rows["wrong.mp4"]
+    assert "not scored:" in rows["broken.mp4"] and "FAIL" in rows["broken.mp4"]
+    assert "1 of 4 clip runs match their labels" in r.stdout
+
+
 def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()

@@ -29,7 +29,9 @@ def default_jobs() -> int:
 
 
 def failure(err: BaseException) -> dict:
-    """An unexpected error in a task, as one row's reason (FormcheckErrors are results already)."""
+    """An error in a task, as one row's reason."""
+    if isinstance(err, FormcheckError):   # already one line for the user
+        return {"error": str(err)}
     text = str(err).splitlines()[0] if str(err) else ""
     return {"error": f"{type(err).__name__}: {text}" if text else type(err).__name__}
 
