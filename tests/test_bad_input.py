@@ -238,7 +238,8 @@ def test_face_down_start_asks_to_show_the_face(tmp_path):
 
 def test_runs_with_no_network_at_all(tmp_path):
     """formcheck needs no network at run time: in a network namespace with no interfaces up
-    (unshare -n, where permitted) a whole run succeeds. Nothing in formcheck opens a socket."""
+    (unshare -n, where permitted) a whole run succeeds. Nothing in formcheck opens a socket of
+    its own (only Dask does, for `--cluster`/`--scheduler`, when asked)."""
     import shutil
 
     if not shutil.which("unshare") or subprocess.run(["unshare", "-n", "true"]).returncode:

@@ -6,7 +6,7 @@ import numpy as np
 
 import pytest
 
-from conftest import sample
+from conftest import first_seconds, sample
 from formcheck.errors import FormcheckError
 from formcheck.sources import CameraSource, VideoFileSource
 
@@ -74,7 +74,7 @@ def test_camera_that_does_not_exist_is_a_clear_error():
         CameraSource(57)
 
 
-def test_stand_in_camera_ends_with_the_file_and_says_nothing_is_wrong():
-    cam = CameraSource(str(sample("superman_good")))
+def test_stand_in_camera_ends_with_the_file_and_says_nothing_is_wrong(tmp_path):
+    cam = CameraSource(str(first_seconds("superman_good", 3.0, tmp_path / "three.mp4")))   # played in real time
     n = sum(1 for _ in cam)
     assert n > 0 and cam.stopped_early is None

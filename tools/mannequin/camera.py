@@ -1,6 +1,7 @@
 """Pinhole camera shared by the renderer and the synthetic landmark streams."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -16,13 +17,7 @@ class Camera:
     height: int = 480
 
     def basis(self):
-        c, t = np.array(self.position, float), np.array(self.target, float)
-        fwd = t - c
-        fwd /= np.linalg.norm(fwd)
-        right = np.cross(fwd, [0.0, 1.0, 0.0])
-        right /= np.linalg.norm(right)
-        up = np.cross(right, fwd)
-        return c, fwd, right, up
+        return _basis(tuple(self.position), tuple(self.target))
 
     def project(self, pts: np.ndarray) -> np.ndarray:
         """World points (N, 3) -> (N, 3): x, y normalised to the picture (0..1, y down) and depth (m)."""
@@ -34,6 +29,20 @@ class Camera:
         x = 0.5 + (rel @ right) / depth * f / aspect
         y = 0.5 - (rel @ up) / depth * f
         return np.stack([x, y, depth], axis=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _basis(position: tuple, target: tuple):
+    """The camera's centre and axes (a camera projects thousands of points a clip: worked out once)."""
+    c, t = np.array(position, float), np.array(target, float)
+    fwd = t - c
+    fwd /= np.linalg.norm(fwd)
+    right = np.cross(fwd, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    for v in (c, fwd, right, up):
+        v.flags.writeable = False   # shared between calls
+    return c, fwd, right, up
 
 
 def side_camera(centre_x: float, span_m: float, side: str = "right", height: float = 0.5,
