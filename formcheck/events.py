@@ -55,6 +55,7 @@ class MachineState:
     hold_s: float = 0.0          # good-form seconds of the hold in progress
     hold_target_s: float = 0.0
     holding: bool = False
+    hold_done_cue: str = "down"  # what the voice says when the hold in progress is done
     warning: FormWarning | None = None
     guidance: Guidance | None = None
     extra: dict = field(default_factory=dict)

@@ -197,11 +197,12 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     write_reports(reports, report, lambda: session.sections(report, thumbs), session.heading)
     if opts.history:
         mode = session.history_mode or ("live" if live else "video")
-        for rep in session.history_reports(report):
-            problem = save_session(rep, mode, started)
-            if problem:
-                print(f"formcheck: {problem}", file=sys.stderr)
-                break
+        stored = session.history_reports(report)
+        problems = [p for p in (save_session(rep, mode, started + datetime.timedelta(seconds=offset))
+                                for rep, offset in stored) if p]   # every exercise of a routine, each at its own start
+        if problems:
+            more = f" (and {len(problems) - 1} more of this routine's exercises, beside it)" if len(problems) > 1 else ""
+            print(f"formcheck: {problems[0]}{more}", file=sys.stderr)
     return report
 
 

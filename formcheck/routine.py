@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from formcheck.errors import EXIT_OK, UsageError
-from formcheck.events import Guidance, MachineState, Transition
+from formcheck.events import Guidance, MachineState, RepCounted, Transition
 from formcheck.exercises import load_spec
 from formcheck.features import Features
 from formcheck.session import Session, Step
@@ -42,6 +42,8 @@ class Routine:
     _rest_until: float | None = None
     _current: Session | None = None
     _skip: bool = False
+    _announced: bool = False
+    _started_at: dict = field(default_factory=dict)   # exercise index -> stream time of its first frame
 
     def __post_init__(self):
         self._start(0)
@@ -77,6 +79,10 @@ class Routine:
             return min(r.reps_by_side.values()) >= p.reps
         return r.reps >= p.reps
 
+    def _start_phrase(self) -> str:
+        p = self.plan[self.index]
+        return f"Start {self._current.spec.title}: {p.reps}{' each side' if p.per_side else ' reps'}"
+
     def step(self, pose) -> Step:
         events: list = []
         if self._rest_until is not None:                       # resting before plan[index]
@@ -84,28 +90,41 @@ class Routine:
             if left <= 0 or self._skip:
                 self._skip = False
                 self._rest_until = None
-                p = self.plan[self.index]
-                events.append(Transition(pose.t, f"Start {self._current.spec.title}: {p.reps}"
-                                         f"{' each side' if p.per_side else ' reps'}"))
+                events.append(Transition(pose.t, self._start_phrase()))
             else:
                 state = MachineState(phase=f"rest {left:4.0f} s")
                 state.guidance = Guidance(pose.t, "rest", f"Rest. Next: {self._current.spec.title}")
                 return Step(pose, None, Features(pose.t, detected=False), state, events)
+        if not self._announced:   # the first exercise is announced too
+            self._announced = True
+            events.append(Transition(pose.t, self._start_phrase()))
+        self._started_at.setdefault(self.index, pose.t)
         step = self._current.step(pose)
         step.events = events + step.events
-        reached = self.reached()
+        # The target is reached when its last rep is counted and any hold in progress has ended
+        # (cat-cow counts a rep on entering the cow: its 10 s hold is still to come).
+        reached = self.reached() and not (step.state.holding or step.state.hold_s > 0)
         if reached or self._skip:
             self._skip = False
             report = self._current.finish()
             self.sessions.append((self.plan[self.index], self._current, report, "target reached" if reached else "skipped"))
+            # The last rep's number goes into the phrase that moves on (said alone, the more
+            # important transition would replace it and it would never be heard).
+            last = [e for e in step.events if isinstance(e, RepCounted)]
+            count = f"{last[-1].side + ' ' if last[-1].side else ''}{report['reps_by_side'][last[-1].side] if last[-1].side and report['reps_by_side'] else last[-1].count}. " if last else ""
+            step.events = [e for e in step.events if not isinstance(e, RepCounted)] + last[:-1]
             self._start(self.index + 1)
             if self.done:
-                step.events.append(Transition(pose.t, "Routine done. Well done"))
+                step.events.append(Transition(pose.t, f"{count}Routine done. Well done"))
             else:
                 self._rest_until = pose.t + self.rest_s
-                step.events.append(Transition(pose.t, f"{'Done' if reached else 'Skipped'}. Rest {self.rest_s:.0f} second{'' if round(self.rest_s) == 1 else 's'}. "
+                step.events.append(Transition(pose.t, f"{count}{'Done' if reached else 'Skipped'}. Rest {self.rest_s:.0f} second{'' if round(self.rest_s) == 1 else 's'}. "
                                               f"Next: {self._current.spec.title}"))
         return step
+
+    def started_at(self, i: int) -> float:
+        """Stream seconds at which exercise i started (its first frame after the rest before it)."""
+        return self._started_at.get(i, 0.0) - self._started_at.get(0, 0.0)
 
     def sections(self, report: dict, thumbnails: dict) -> list:
         from formcheck.sinks.html_report import section_from
@@ -116,8 +135,9 @@ class Routine:
             out.append(sec)
         return out
 
-    def history_reports(self, report: dict) -> list[dict]:
-        return [rep for _, _, rep, _ in self.sessions if rep["frames"]]
+    def history_reports(self, report: dict) -> list[tuple[dict, float]]:
+        """Each exercise stored as its own session, at the time it started."""
+        return [(rep, self.started_at(i)) for i, (_, _, rep, _) in enumerate(self.sessions) if rep["frames"]]
 
     def finish(self) -> dict:
         if not self.done and self._rest_until is None and self._current.report.frames:
@@ -164,12 +184,14 @@ def routine_parser():
     p.add_argument("--rest", type=float, default=30.0, metavar="S", help="rest between exercises, seconds (default 30)")
     p.add_argument("--report", action="append", metavar="OUT", help="combined report, .json or .html; repeatable")
     p.add_argument("--config", metavar="FILE", help="threshold overrides (README 'Thresholds')")
-    p.add_argument("--headless", action="store_true")
-    p.add_argument("--save-video", metavar="OUT.mp4")
-    p.add_argument("--model", metavar="PATH")
-    p.add_argument("--mute", action="store_true")
-    p.add_argument("--no-history", action="store_true")
-    p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument("--headless", action="store_true", help="show no window")
+    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
+    p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay one exercise of it later)")
+    p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
+    p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
+    p.add_argument("--mute", action="store_true", help="no spoken cues")
+    p.add_argument("--no-history", action="store_true", help="do not store the exercises in the history")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
 
 
@@ -180,8 +202,9 @@ def main_routine(argv: list[str]) -> int:
         raise UsageError(f"--rest must be a number of seconds from 0 to 3600, got {args.rest}")
     plan = plan_from(args.target, config=args.config)
     opts = RunOptions(exercise="routine", video=args.video, camera=args.camera, headless=args.headless,
-                      save_video=args.save_video, report=args.report, model=args.model, config=args.config,
-                      quiet=args.quiet, mute=args.mute, history=not args.no_history)
+                      save_video=args.save_video, record=args.record, overwrite=args.overwrite, report=args.report,
+                      model=args.model, config=args.config, quiet=args.quiet, mute=args.mute,
+                      history=not args.no_history)
     result = run_driver(opts, lambda source, fps, series: Routine(plan, source, fps, args.rest, args.config, series=series))
     if not args.quiet:
         from formcheck.cli import print_summary

@@ -158,8 +158,9 @@ class Session:
         from formcheck.sinks.html_report import section_from
         return [section_from(self, report, thumbnails)]
 
-    def history_reports(self, report: dict) -> list[dict]:
-        return [report] if report["frames"] else []
+    def history_reports(self, report: dict) -> list[tuple[dict, float]]:
+        """(report, seconds from the session's start to its own) for each session to store."""
+        return [(report, 0.0)] if report["frames"] else []
 
     def series_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(t, values[frame, signal]) of `plot_names`."""

@@ -193,8 +193,11 @@ def test_routine_advances_through_the_programme_on_a_scripted_stream():
         plan.append(Planned(name.rsplit("_", 1)[0], int(n), per_side))
     routine = Routine(plan, "scripted", 15.0, rest_s=1.0)
     said, order = [], []
+    engine = FakeSpeech()
+    coach = VoiceCoach(engine)
     for pose in _scripted_stream(names):
         step = routine.step(pose)
+        _feed(coach, engine, pose.t, step.events, step.state)
         said += [e.message for e in step.events if type(e).__name__ == "Transition"]
         order.append(routine.index)
         if routine.done:
@@ -205,8 +208,18 @@ def test_routine_advances_through_the_programme_on_a_scripted_stream():
     assert all(e["ended"] == "target reached" for e in result["exercises"]), result["exercises"]
     assert result["completed"] == 5
     assert sorted(order) == order                               # never goes back
-    assert said[0].startswith("Done. Rest 1 second. Next: Reverse tabletop")
-    assert said[-1].startswith("Routine done")
+    # heard: the first exercise announced, every "Start" heard although "Done. Rest 1 second.
+    # Next: ..." takes longer than the rest, the last rep's number in the phrase that moves on
+    heard = [x for _, x in engine.said]
+    starts = [x for x in heard if x.startswith("Start ")]
+    assert [x.split(":")[0] for x in starts] == [f"Start {load_spec(p.exercise).title}" for p in plan]
+    assert heard[0] == starts[0] == "Start Bird-dog: 3 each side"
+    assert said[1].endswith("Done. Rest 1 second. Next: Reverse tabletop")
+    assert said[1].split(".")[0] in ("left 3", "right 3")        # bird-dog's last rep, said
+    assert said[-1].endswith("Routine done. Well done") and said[-1] in heard
+    # cat-cow moved on only when its last hold was over (it used to be cut to 0.3 s)
+    cat_cow = result["exercises"][-1]
+    assert cat_cow["holds"][-1]["seconds"] >= 9.0, cat_cow["holds"]
 
 
 def test_routine_moves_on_at_a_key_press_and_uses_the_seed_targets():
@@ -316,6 +329,27 @@ def test_bird_dog_counts_are_said_per_side():
         _feed(coach, engine, pose.t, step.events, step.state)
     counts = [x for _, x in engine.said if x.split()[0] in ("left", "right")]
     assert counts == ["left 1", "right 1", "left 2", "right 2", "left 3", "right 3"]
+
+
+def test_cat_cow_is_told_to_move_on_and_counts_never_run_into_countdowns():
+    """The cat-cow sample spoken: a hold ends with "now cow" / "now cat" (the person moves to the
+    other extreme, not down), and a rep's number comes a clear pause after the countdown's end:
+    "3, 2, 1, now cat" ... "1", never "now cat, 1" at once."""
+    engine, spec = FakeSpeech(), load_spec("cat-cow")
+    coach, session = VoiceCoach(engine), Session(spec, "s", 15.0)
+    counted = []
+    for pose in _log_frames("cat-cow_good"):
+        step = session.step(pose)
+        counted += [(pose.t, e.count) for e in step.events if isinstance(e, RepCounted)]
+        _feed(coach, engine, pose.t, step.events, step.state)
+    said = engine.said
+    texts = [x for _, x in said]
+    assert "down" not in texts and "now cow" in texts and "now cat" in texts
+    assert texts.index("now cow") < texts.index("now cat")   # cat first, then cow, as the sample goes
+    assert len(counted) == 2
+    for t_rep, n in counted:   # each count is said, a clear pause after the phrase before it
+        k = next(i for i, (t, x) in enumerate(said) if t >= t_rep and x == str(n))
+        assert said[k][0] - said[k - 1][0] >= 1.5, (said[k - 1], said[k])
 
 
 def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):

@@ -79,3 +79,23 @@ def test_a_config_that_is_not_a_utf8_regular_file_is_refused_at_once(tmp_path):
     for path in (fifo, "/dev/zero"):
         r = run_cli("replay", "missing.fclog", "-e", "superman", "--config", path, timeout=30)
         assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+
+
+def test_one_exercises_thresholds_in_a_routine_config(tmp_path):
+    """[superman.thresholds] sets superman's threshold only; the routine's other exercises load
+    with their own. A plain [thresholds] key another exercise lacks names the way to do it."""
+    from formcheck.routine import plan_from
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[superman.thresholds]\ntop_min_deg = 14\n[thresholds]\n")
+    assert load_spec("superman", cfg).thresholds["top_min_deg"] == 14
+    assert load_spec("superman").thresholds["top_min_deg"] != 14
+    assert [p.exercise for p in plan_from(None, config=cfg)][3] == "superman"   # every exercise loads
+    plain = tmp_path / "plain.toml"
+    plain.write_text("[thresholds]\ntop_min_deg = 14\n")
+    with pytest.raises(UsageError, match=r"unknown threshold for bird-dog .*\[NAME.thresholds\]"):
+        plan_from(None, config=plain)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[superman.thresholds]\nno_such = 1\n")
+    with pytest.raises(UsageError, match="superman.thresholds.no_such: unknown threshold for superman"):
+        load_spec("superman", bad)

@@ -141,13 +141,20 @@ class Dask:
                 # allowed-failures 0: a task on a worker that dies comes back to formcheck at once
                 # (KilledWorker), which tries it once more and says so; worker-saturation 1.0: a
                 # worker holds only the task it runs, so a death puts only that file in doubt.
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                                      "distributed.scheduler.worker-saturation": 1.0}):
-                    # on loopback only; the scheduler's HTTP server (it has one even without a
-                    # dashboard) on a free port, not 8787 with a warning when that is taken
-                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                                silence_logs=logging.CRITICAL)
+                # The worker's profiler (a stack sample every 10 ms) and its 20 ms tick are off or
+                # slowed: each takes the GIL from inference. Set for this process (not a `with`
+                # block) so that a worker the nanny restarts after a death gets them too.
+                dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                 "distributed.scheduler.worker-saturation": 1.0,
+                                 "distributed.worker.profile.enabled": False,
+                                 "distributed.admin.tick.interval": "1s",
+                                 "distributed.admin.system-monitor.interval": "5s",
+                                 "distributed.worker.memory.monitor-interval": "5s"})
+                # on loopback only; the scheduler's HTTP server (it has one even without a
+                # dashboard) on a free port, not 8787 with a warning when that is taken
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
                 self.name = f"a local Dask cluster of {workers} processes"
         except (OSError, TimeoutError, ValueError) as err:

@@ -137,6 +137,7 @@ class ExerciseMachine:
         self._when = [slot(w.when) for w in spec.warnings]
         self._hold_while = slot(spec.hold_while) if spec.hold_while is not None else None
         self._hold_sig = {n: slot(e) for n, e in spec.hold_signals.items()}
+        self._done_cue = {p.name: p.done_cue for p in spec.positions}
         self._track_slots = [(n, slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
         self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
         self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
@@ -457,6 +458,7 @@ class ExerciseMachine:
             h["frames"].append((t, dt, row[sig], not broken))
         st.holding = not broken
         st.hold_s = h["good"]
+        st.hold_done_cue = self._done_cue.get(h["name"], "down")
 
     def _update_warnings(self, t: float, row, events: list) -> list:
         active = []

@@ -38,7 +38,7 @@ SEVERITIES = ("info", "warning", "danger")
 
 TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "levels", "position",
             "rep", "warning", "rep_check", "target", "plot"}
-POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label"}
+POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label", "hold_done_cue"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
 REP_CHECK_KEYS = {"code", "when", "cue", "severity"}
@@ -53,6 +53,7 @@ class Position:
     dwell_s: float
     label: str
     side: str | None = None
+    done_cue: str = "down"      # said when a hold in this position is done (cat-cow: "now cow")
 
 
 @dataclass
@@ -159,20 +160,29 @@ def common_thresholds() -> dict[str, float]:
 
 
 def apply_overrides(name: str, thresholds: dict, common: dict, config_path) -> None:
-    """`--config FILE`: a TOML with [thresholds] (this exercise's) and/or [common] tables."""
+    """`--config FILE`: a TOML with [thresholds] (this exercise's) and/or [common] tables, and
+    per-exercise tables [NAME.thresholds] / [NAME.common] that apply to NAME only and win over
+    the plain ones (a routine's config can set one exercise's thresholds)."""
     raw = _read_toml(config_path, str(config_path))
-    _check_keys(raw, {"thresholds", "common"}, str(config_path))
-    for table, target in (("thresholds", thresholds), ("common", common)):
-        if not isinstance(raw.get(table, {}), dict):   # `thresholds = 5`, `[[thresholds]]`
-            raise UsageError(f"{config_path}: [{table}] must be a table of name = number")
-        for key, value in raw.get(table, {}).items():
-            where = f"{config_path}: {table}.{key if len(key) <= 80 else key[:79] + '…'}"
-            if key not in target:
-                raise UsageError(f"{where}: unknown threshold for {name} (known: {', '.join(sorted(target))})")
-            number = _number(value, where)
-            if number < 0 and not key.endswith("_deg"):
-                raise UsageError(f"{where}: must not be negative, got {value!r}")
-            target[key] = number
+    _check_keys(raw, {"thresholds", "common", *EXERCISES}, str(config_path))
+    own = raw.get(name, {})
+    if not isinstance(own, dict):
+        raise UsageError(f"{config_path}: [{name}] must be a table holding [{name}.thresholds] and/or [{name}.common]")
+    _check_keys(own, {"thresholds", "common"}, f"{config_path}: [{name}]")
+    for layer, prefix in ((raw, ""), (own, f"{name}.")):
+        for table, target in (("thresholds", thresholds), ("common", common)):
+            values = layer.get(table, {})
+            if not isinstance(values, dict):   # `thresholds = 5`, `[[thresholds]]`
+                raise UsageError(f"{config_path}: [{prefix}{table}] must be a table of name = number")
+            for key, value in values.items():
+                where = f"{config_path}: {prefix}{table}.{key if len(key) <= 80 else key[:79] + '…'}"
+                if key not in target:
+                    hint = "" if prefix else f"; for one exercise of a routine, put it under [NAME.{table}]"
+                    raise UsageError(f"{where}: unknown threshold for {name} (known: {', '.join(sorted(target))}){hint}")
+                number = _number(value, where)
+                if number < 0 and not key.endswith("_deg"):
+                    raise UsageError(f"{where}: must not be negative, got {value!r}")
+                target[key] = number
 
 
 def load_spec(name: str, config_path: str | Path | None = None) -> Spec:
@@ -218,7 +228,8 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 enter=Expr(sub(p["enter"], side), f"{where}: position {pname}.enter"),
                 exit=Expr(sub(p["exit"], side), f"{where}: position {pname}.exit"),
                 dwell_s=_number(p.get("dwell_s", common["dwell_s"]), f"{where}: position {pname}.dwell_s"),
-                label=sub(p.get("label", pname), side), side=side))
+                label=sub(p.get("label", pname), side), side=side,
+                done_cue=sub(str(p.get("hold_done_cue", "down")), side)))
     names = {p.name for p in positions}
 
     rep = raw.get("rep", {})
