@@ -10,9 +10,11 @@ Replays are not stored: the session they rescore was stored when it was recorded
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 SCHEMA = """
@@ -30,10 +32,14 @@ CREATE TABLE IF NOT EXISTS sessions (
     hold_good_s REAL NOT NULL,
     warnings INTEGER NOT NULL,
     duration_s REAL NOT NULL,
-    report TEXT NOT NULL            -- the JSON report
+    report TEXT NOT NULL,           -- the JSON report
+    uid TEXT                        -- the session's own id: stored once, however often it is imported
 );
 CREATE INDEX IF NOT EXISTS sessions_day ON sessions(day);
 """
+UID_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS sessions_uid ON sessions(uid)"
+ROW_KEYS = {"started_at", "day", "exercise", "mode", "source", "reps", "reps_left", "reps_right", "holds",
+            "hold_good_s", "warnings", "duration_s", "report", "uid"}
 
 
 def data_dir() -> Path:
@@ -56,7 +62,7 @@ def row_from_report(report: dict, mode: str, started: dt.datetime) -> dict:
         "reps": int(report["reps"]), "reps_left": sides.get("left"), "reps_right": sides.get("right"),
         "holds": len(report["holds"]), "hold_good_s": float(sum(h["seconds"] for h in report["holds"])),
         "warnings": len(report["warnings"]), "duration_s": float(report["duration_s"]),
-        "report": json.dumps(report),
+        "report": json.dumps(report), "uid": uuid.uuid4().hex,
     }
 
 
@@ -69,15 +75,26 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=self.timeout_s)
         con.executescript(SCHEMA)
+        if "uid" not in {r[1] for r in con.execute("PRAGMA table_info(sessions)")}:   # a database from before ids
+            con.execute("ALTER TABLE sessions ADD COLUMN uid TEXT")
+        con.execute(UID_INDEX)
         return con
 
     def add(self, row: dict) -> int:
+        """Store one row; a row whose uid is already stored is not stored again (returns 0)."""
+        return self.add_many([row])[0]
+
+    def add_many(self, rows: list[dict]) -> list[int]:
+        """Store rows in one transaction (one writer at a time: SQLite's lock)."""
         con = self._connect()
         try:
+            ids = []
             with con:
-                cur = con.execute(f"INSERT INTO sessions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                  tuple(row.values()))
-            return int(cur.lastrowid)
+                for row in rows:
+                    cur = con.execute(f"INSERT OR IGNORE INTO sessions ({', '.join(row)}) "
+                                      f"VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+                    ids.append(int(cur.lastrowid) if cur.rowcount else 0)
+            return ids
         finally:
             con.close()
 
@@ -101,7 +118,12 @@ def save_session(report: dict, mode: str, started: dt.datetime | None = None,
     try:
         history.add(row)
     except (sqlite3.Error, OSError) as err:
-        where = _fallback(row, history.path.parent, started)
+        try:
+            where = _fallback(row, history.path.parent, started)
+        except OSError:   # the data folder and the current folder both unwritable (full, read-only)
+            return (f"history database {history.path} could not be written ({err}), nor a fallback file "
+                    "in its folder or the current one: this session is not in the history (its report, if "
+                    "you asked for one, has it all)")
         return (f"history database {history.path} could not be written ({err}); "
                 f"this session was saved to {where} and will be added when the database works again")
     _import_unsaved(history)
@@ -109,31 +131,60 @@ def save_session(report: dict, mode: str, started: dt.datetime | None = None,
 
 
 def _fallback(row: dict, folder: Path, started: dt.datetime) -> Path:
-    name = f"session-{started.strftime('%Y%m%d-%H%M%S')}-{row['exercise']}.json"
+    """The row as a JSON file under `unsaved/` (or the current folder), written whole or not at
+    all: a full disk leaves no empty file behind."""
+    name = f"session-{started.strftime('%Y%m%d-%H%M%S')}-{row['exercise']}-{row['uid'][:8]}.json"
     for target in (folder / "unsaved", Path.cwd()):
+        tmp = target / f".{name}.tmp"
         try:
             target.mkdir(parents=True, exist_ok=True)
-            path = target / name
-            n = 1
-            while path.exists():
-                path, n = target / f"{name[:-5]}-{n}.json", n + 1
-            path.write_text(json.dumps(row, indent=1))
-            return path
+            tmp.write_text(json.dumps(row, indent=1))
+            os.replace(tmp, target / name)
+            return target / name
         except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
             continue
-    raise OSError(f"cannot write {name} anywhere")  # pragma: no cover - both the data dir and cwd read-only
+    raise OSError(f"cannot write {name} anywhere")
 
 
 def _import_unsaved(history: History) -> None:
+    """Take in the sessions that went to `unsaved/` (each once: its uid, or for a file written
+    before uids the file's own hash, is unique in the database, so two sessions importing at once
+    or a file that cannot be deleted never store it twice). A file that is not a session is
+    renamed `*.json.bad` and left for the user, not retried every time and never a traceback."""
     folder = history.path.parent / "unsaved"
     if not folder.is_dir():
         return
+    files, rows = [], []
     for f in sorted(folder.glob("session-*.json")):
         try:
-            history.add(json.loads(f.read_text()))
-            f.unlink()
-        except (OSError, ValueError, sqlite3.Error):
+            text = f.read_text()
+            row = json.loads(text)
+            if not isinstance(row, dict) or not ROW_KEYS - {"uid"} <= set(row) or set(row) - ROW_KEYS:
+                raise ValueError("not a session row")
+        except (OSError, ValueError, UnicodeDecodeError):
+            try:
+                f.rename(f.with_name(f.name + ".bad"))
+            except OSError:
+                pass
             continue
+        row.setdefault("uid", "file-" + hashlib.sha256(text.encode()).hexdigest()[:32])
+        files.append(f)
+        rows.append(row)
+    if not rows:
+        return
+    try:
+        history.add_many(rows)
+    except (sqlite3.Error, OSError):
+        return   # still unsaved; the next session tries again
+    for f in files:
+        try:
+            f.unlink()
+        except OSError:
+            continue   # imported already: its uid keeps it from being stored twice
 
 
 def streak(days: set[dt.date], today: dt.date) -> int:

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 
 import pytest
+from pathlib import Path
 
 from conftest import first_seconds, run_cli, sample
 from formcheck import history
@@ -82,6 +83,39 @@ def test_corrupt_history_database_does_not_lose_the_session(html_run):
     h = history.History(data / "history.sqlite3")
     assert history.save_session(json.loads((out / "r.json").read_text()), "video", history=h) is None
     assert len(h.rows()) == 2 and not list((data / "unsaved").glob("*.json"))
+
+
+def test_unsaved_sessions_are_stored_once_and_bad_files_set_aside(tmp_path, monkeypatch):
+    """Each session has an id the database keeps unique: two sessions importing `unsaved/` at
+    once, or a file that cannot be deleted and is imported again, store it once. A file that is
+    not a session (a list, an empty file) is renamed .bad, not a traceback at every session."""
+    import threading
+
+    report = {"exercise": "superman", "source": "s.mp4", "reps": 3, "reps_by_side": None, "holds": [],
+              "warnings": [], "duration_s": 30.0}
+    unsaved = tmp_path / "unsaved"
+    started = dt.datetime(2026, 11, 30, 9, 0)
+    for k in range(3):
+        history._fallback(history.row_from_report(report, "live", started), tmp_path, started)
+    old = history.row_from_report(report, "video", started)
+    del old["uid"]                                    # written by a formcheck from before ids
+    (unsaved / "session-20261129-090000-superman.json").write_text(json.dumps(old))
+    (unsaved / "session-listy.json").write_text("[1, 2]")
+    (unsaved / "session-empty.json").write_text("")
+    h = history.History(tmp_path / "history.sqlite3")
+
+    def cannot_delete(self, *a, **k):
+        raise PermissionError("read-only")
+    monkeypatch.setattr(Path, "unlink", cannot_delete)
+    racers = [threading.Thread(target=history._import_unsaved, args=(h,)) for _ in range(4)]
+    for r in racers:
+        r.start()
+    for r in racers:
+        r.join()
+    history._import_unsaved(h)                        # and again, the files still there
+    assert len(h.rows()) == 4
+    assert sorted(p.name for p in unsaved.glob("*.bad")) == ["session-empty.json.bad", "session-listy.json.bad"]
+    assert not list(unsaved.glob(".*.tmp"))
 
 
 def test_replayed_html_report_has_no_thumbnails_but_the_same_entries(html_run, tmp_path):
