@@ -11,11 +11,26 @@ import signal
 import threading
 
 _requested = threading.Event()
+_shields = 0
 
 
 def _stop(signum, frame):
     _requested.set()
-    raise KeyboardInterrupt
+    if _shields == 0:
+        raise KeyboardInterrupt
+
+
+def shield() -> None:
+    """From here until `unshield`, a signal only sets the flag: the session's final writes (the
+    report, the log's close, the history entry; well under a second) are not cut short by a second
+    Ctrl-C. SIGKILL still ends the process at once."""
+    global _shields
+    _shields += 1
+
+
+def unshield() -> None:
+    global _shields
+    _shields = max(0, _shields - 1)
 
 
 def install() -> None:

@@ -79,22 +79,46 @@ def _has_display() -> bool:
 
 
 class VideoSink:
-    """Writes annotated frames to an .mp4 (opened at the first frame, when its size is known)."""
+    """Writes annotated frames to an .mp4 (opened at the first frame, when its size is known).
+
+    OpenCV's writer says nothing when the disk fills (it warns on the native stderr, which
+    formcheck keeps off the terminal), so the file's growth is watched: a file that has not grown
+    over GROWTH_FRAMES frames has stopped, and the session is told once (`failed`) and goes on."""
+
+    GROWTH_FRAMES = 90
 
     def __init__(self, path: str, fps: float):
         self.path, self.fps, self._writer = path, fps, None
+        self.failed: str | None = None
+        self._frames = 0
+        self._size = (0, 0)   # (bytes, at frame)
 
     def write(self, image) -> None:
+        if self.failed:
+            return
         if self._writer is None:
             h, w = image.shape[:2]
             self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
             if not self._writer.isOpened():
                 raise FormcheckError(f"cannot write video {self.path}")
         self._writer.write(image)
+        self._frames += 1
+        if self._frames % 30 == 0:
+            try:
+                size = os.path.getsize(self.path)
+            except OSError:
+                size = 0
+            if size > self._size[0]:
+                self._size = (size, self._frames)
+            elif self._frames - self._size[1] >= self.GROWTH_FRAMES:
+                self.failed = (f"the video {self.path} stopped growing after {self._size[1]} frames (a full disk?); "
+                               "it is incomplete; the session goes on")
+                self.close()
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.release()
+            self._writer = None
 
 
 def run(opts: RunOptions) -> dict:
@@ -135,6 +159,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     thumbs: dict = {}
     log = None
     interrupted = False
+    output_problems: list[str] = []   # an output that failed mid-session (a full disk): said once, noted in the report
     bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
     try:
         with PoseEstimator(opts.model, threads=opts.threads) as estimator:
@@ -148,6 +173,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                 for frame, pose in poses:
                     if log is not None:
                         log.write(pose)
+                        if log.failed and log.failed not in output_problems:
+                            output_problems.append(log.failed)
+                            _say(opts, f"formcheck: {log.failed}")
                     step = session.step(pose)
                     warned = want_thumbs and any(isinstance(e, FormWarning) for e in step.events)
                     if video is not None or show or warned:
@@ -160,6 +188,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                                     thumbs[(round(e.t, 3), e.code)] = jpg
                         if video is not None:
                             video.write(image)
+                            if video.failed and video.failed not in output_problems:
+                                output_problems.append(video.failed)
+                                _say(opts, f"formcheck: {video.failed}")
                         if show:
                             cv2.imshow(WINDOW, image)
                             key = cv2.waitKey(1) & 0xFF
@@ -177,24 +208,42 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        bar.close()
-        source.close()
-        if log is not None:
-            log.close()
-        if video is not None:
-            video.close()
-        if voice is not None:
-            voice.close()
-        if show:
-            cv2.destroyAllWindows()
+        interrupts.shield()   # a second Ctrl-C cannot cut the final writes short (unshielded at the end)
+        try:
+            bar.close()
+            source.close()
+            if log is not None:
+                log.close()
+            if video is not None:
+                video.close()
+            if voice is not None:
+                voice.close()
+            if show:
+                cv2.destroyAllWindows()
+        finally:
+            if sys.exc_info()[1] is not None:   # an error on its way out: no final writes follow
+                interrupts.unshield()
+    try:
+        return _finish_session(opts, session, source, reports, thumbs, started, live, interrupted, output_problems)
+    finally:
+        interrupts.unshield()
+
+
+def _finish_session(opts, session, source, reports, thumbs, started, live, interrupted, output_problems) -> dict:
     report = session.finish()
+    report["notes"].extend(output_problems)
     if source.stopped_early:
         report["notes"].append(source.stopped_early)
         _say(opts, f"formcheck: {source.stopped_early}")
     if interrupted:
         report["notes"].append("stopped by Ctrl-C")
         _say(opts, "formcheck: stopped by Ctrl-C; session saved" if opts.history else "formcheck: stopped by Ctrl-C; report written")
-    write_reports(reports, report, lambda: session.sections(report, thumbs), session.heading)
+    try:
+        write_reports(reports, report, lambda: session.sections(report, thumbs), session.heading)
+    except FormcheckError as err:   # a report that cannot be written does not keep the session from the history
+        unwritten = err
+    else:
+        unwritten = None
     if opts.history:
         mode = session.history_mode or ("live" if live else "video")
         stored = session.history_reports(report)
@@ -203,6 +252,9 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
         if problems:
             more = f" (and {len(problems) - 1} more of this routine's exercises, beside it)" if len(problems) > 1 else ""
             print(f"formcheck: {problems[0]}{more}", file=sys.stderr)
+    if unwritten is not None:
+        stored = " (the session is in the history)" if opts.history else ""
+        raise FormcheckError(f"{unwritten}{stored}")
     return report
 
 

@@ -148,6 +148,21 @@ def test_ctrl_c_ends_the_session_and_writes_the_report(tmp_path):
     assert "Traceback" not in err
 
 
+def test_a_second_ctrl_c_does_not_cut_the_final_writes_short(tmp_path):
+    """Ctrl-C twice, the second while the HTML report is being drawn (it used to lose the report
+    and the history entry after "session saved" was printed): both reports are written whole."""
+    p = _live(tmp_path, ("--report", str(tmp_path / "r.html")))
+    _wait_for_frames(tmp_path / "s.fclog", 20)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and "Traceback" not in err, err
+    assert "stopped by Ctrl-C" in json.loads((tmp_path / "r.json").read_text())["notes"]
+    assert (tmp_path / "r.html").read_text().rstrip().endswith("</html>")
+
+
 def test_kill_9_keeps_the_log_up_to_the_last_frame(tmp_path):
     p = _live(tmp_path)
     _wait_for_frames(tmp_path / "s.fclog", 20)

@@ -67,17 +67,52 @@ def test_truncated_log_replays_up_to_last_whole_frame(superman_run, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["frames"] == keep
 
 
-def test_damaged_record_stops_replay_there(superman_run, tmp_path):
+def test_a_damaged_record_costs_that_frame_only(superman_run, tmp_path):
+    """One flipped byte in a record, and a few bytes lost in another (a bad sector): each costs
+    its own frame; reading goes on at the next record that checks out (it used to drop the rest)."""
     proc, out, _ = superman_run
     data = bytearray((out / "s.fclog").read_bytes())
     log = read_log(out / "s.fclog")
     size = log.records.dtype.itemsize
     header = len(data) - len(log) * size
-    data[header + 50 * size + 40] ^= 0xFF   # flip a byte inside frame 50's landmarks
+    data[header + 50 * size + 40] ^= 0xFF           # a byte inside frame 50's landmarks
+    del data[header + 120 * size + 100:header + 120 * size + 107]   # 7 bytes gone from frame 120
     bad = tmp_path / "bad.fclog"
     bad.write_bytes(bytes(data))
     damaged = read_log(bad)
-    assert len(damaged) == 50 and "record 50 is damaged" in damaged.problem
+    assert "2 damaged records skipped" in damaged.problem
+    assert len(damaged) == len(log) - 2
+    assert list(damaged.records["index"]) == [i for i in log.records["index"] if i not in (50, 120)]
+
+
+@pytest.mark.parametrize("field, value", [("fps", float("nan")), ("fps", 1e-300), ("width", 0),
+                                          ("mask_shape", [10**9, 10**9])])
+def test_a_log_header_out_of_range_is_refused(superman_run, tmp_path, field, value):
+    import json as _json
+    import zlib
+    _, out, _ = superman_run
+    data = (out / "s.fclog").read_bytes()
+    magic = b"FORMCHECK-LANDMARKS 1\n"
+    end = data.index(b"\n", len(magic))
+    meta = _json.loads(data[len(magic):end])
+    meta.pop("crc", None)
+    meta[field] = value
+    meta["crc"] = zlib.crc32(_json.dumps(meta, sort_keys=True).encode())   # a well-formed header, a bad value
+    bad = tmp_path / "bad.fclog"
+    bad.write_bytes(magic + _json.dumps(meta).encode() + data[end:])
+    with pytest.raises(FormcheckError, match="header is damaged"):
+        read_log(bad)
+
+
+def test_a_flipped_byte_in_the_header_is_caught(superman_run, tmp_path):
+    _, out, _ = superman_run
+    data = bytearray((out / "s.fclog").read_bytes())
+    at = data.index(b'"fps": ') + 8
+    data[at] = ord("9") if data[at] != ord("9") else ord("8")   # 15.0 -> 19.0: still valid JSON
+    bad = tmp_path / "bad.fclog"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(FormcheckError, match="header is damaged"):
+        read_log(bad)
 
 
 def test_garbage_log_is_a_one_line_error(tmp_path):
@@ -86,6 +121,11 @@ def test_garbage_log_is_a_one_line_error(tmp_path):
     r = run_cli("replay", junk, "--exercise", "superman")
     assert r.returncode == 1
     assert r.stderr.strip().count("\n") == 0 and "not a formcheck landmark log" in r.stderr
+    import os
+    os.mkfifo(tmp_path / "fifo.fclog")   # nobody writes to it: reading it would wait forever
+    for path in (tmp_path / "fifo.fclog", "/dev/zero"):
+        r = run_cli("replay", path, "--exercise", "superman", timeout=30)
+        assert r.returncode == 1 and "not a regular file" in r.stderr, r.stderr
 
 
 def test_unknown_exercise_lists_valid_names():

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import SAMPLES, run_cli, sample
+from conftest import SAMPLES, first_seconds, run_cli, sample
 from test_bad_input import _live, _wait_for_frames, one_line
 
 
@@ -130,3 +130,46 @@ def test_names_are_printed_escaped_on_one_line(tmp_path):
 def test_impossible_values_are_one_line_usage_errors(args, needle):
     r = run_cli(*args)
     assert r.returncode == 2 and needle in one_line(r.stderr)
+
+
+def _file_size_limit(limit):
+    """A process that cannot write past `limit` bytes in any file: a disk that fills mid-session
+    (writes fail with EFBIG, as ENOSPC on a full disk)."""
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_stops_the_log_and_the_video_not_the_session(tmp_path):
+    """The disk fills part-way: one line for the log and one for the annotated video, the
+    session goes on to its end, the report is written with both notes; the log keeps every whole
+    frame before the failure (it replays)."""
+    clip = first_seconds("superman_good", 14.0, tmp_path / "clip.mp4")   # 210 frames at 15 fps, ~550 KB of log
+    log = tmp_path / "s.fclog"
+    r = subprocess.run([sys.executable, "-m", "formcheck", "-e", "superman", "--video", str(clip), "--headless",
+                        "--record", str(log), "--save-video", str(tmp_path / "a.mp4"), "--report", str(tmp_path / "r.json")],
+                       capture_output=True, text=True, preexec_fn=_file_size_limit(100_000), timeout=300)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    said = [ln for ln in r.stderr.splitlines() if "landmark log" in ln]
+    assert len(said) == 1 and "stopped after" in said[0] and "the session goes on" in said[0]
+    video = [ln for ln in r.stderr.splitlines() if "a.mp4" in ln]
+    assert len(video) == 1 and "stopped growing" in video[0] and "incomplete" in video[0]
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["frames"] == 210 and sum(("stopped after" in n) + ("stopped growing" in n) for n in rep["notes"]) == 2
+    kept = int(said[0].split("stopped after ")[1].split()[0])
+    replayed = run_cli("replay", log, "-e", "superman", "--report", tmp_path / "replayed.json")
+    assert replayed.returncode == 0 and json.loads((tmp_path / "replayed.json").read_text())["frames"] == kept > 30
+
+
+def test_a_report_that_cannot_be_written_leaves_no_empty_file(tmp_path):
+    """The report's rename fails (here a folder is in its way, as a full disk fails the write):
+    one error, and no half-written `.tmp` left beside it."""
+    from formcheck.errors import FormcheckError
+    from formcheck.sinks.report import write_report_text
+
+    (tmp_path / "r.json").mkdir()
+    with pytest.raises(FormcheckError, match="cannot write report"):
+        write_report_text(tmp_path / "r.json", "x" * 100)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]

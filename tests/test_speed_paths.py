@@ -79,3 +79,10 @@ def test_batch_scoring_errors(tmp_path):
     assert r.returncode == 1 and "no --exercise given" in r.stdout
     r = run_cli("score", tmp_path, "--jobs", "0", "-e", "superman")
     assert r.returncode == 2 and "--jobs" in r.stderr
+    (tmp_path / "afile").write_text("mine")
+    for option in ("--out", "--logs"):   # a file where a folder goes: one line, the file untouched
+        r = run_cli("score", tmp_path, "-e", "superman", option, tmp_path / "afile")
+        assert r.returncode == 2 and r.stderr.strip() == f"formcheck: {option} {tmp_path / 'afile'} is a file, not a folder"
+    assert (tmp_path / "afile").read_text() == "mine"
+    r = run_cli("eval", tmp_path, "--cache", tmp_path / "afile")
+    assert r.returncode == 2 and "is a file, not a folder" in r.stderr

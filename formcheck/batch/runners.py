@@ -96,6 +96,9 @@ class Processes:
                         break
                     finished.add(futures[fut])
                     yield futures[fut], fut.result()
+            except (KeyboardInterrupt, GeneratorExit):   # stopped: the workers stop too, not after their file
+                _terminate(pool)
+                raise
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
             unfinished = [i for i in order if i not in finished]
@@ -108,6 +111,16 @@ class Processes:
 
     def close(self):
         pass
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (a file's report is written whole or not at all, so
+    nothing half-done is left). The executor has no public way before Python 3.14."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, ValueError):
+            pass
 
 
 def _noted(fn, item, mark: str):

@@ -12,6 +12,7 @@ full disk) replays up to the last whole frame; a damaged record ends the replay 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zlib
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from formcheck.errors import FormcheckError
 from formcheck.pose.types import PoseFrame
 
 MAGIC = b"FORMCHECK-LANDMARKS 1\n"
+HEADER_LIMIT = 64 * 1024     # a header is ~300 bytes: more is not a header
+MAX_MASK_SIDE = 4096         # the logged silhouette is 128 px wide
+MAX_PICTURE_SIDE = 100_000
 RECORD_MAGIC = b"FCfr"
 FLAG_POSE, FLAG_MASK = 1, 2
 
@@ -45,8 +49,11 @@ class LogHeader:
     model_sha256: str = ""
 
     def to_json(self) -> str:
+        """The header line, with a crc32 of its other fields (checked on reading: a flipped byte
+        in the header would otherwise change the fps or the mask's shape silently)."""
         d = dict(self.__dict__)
         d["mask_shape"] = list(self.mask_shape)
+        d["crc"] = zlib.crc32(json.dumps(d, sort_keys=True).encode())
         return json.dumps(d)
 
 
@@ -62,10 +69,18 @@ class LandmarkLogWriter:
             self._f = open(self.path, "wb")
         except OSError as err:
             raise FormcheckError(f"cannot write landmark log {self.path}: {err.strerror}") from None
-        self._f.write(MAGIC + header.to_json().encode() + b"\n")
-        self._f.flush()
+        self.failed: str | None = None   # why writing stopped (a full disk), said once by the session
+        self._written = 0
+        try:
+            self._f.write(MAGIC + header.to_json().encode() + b"\n")
+            self._f.flush()
+        except OSError as err:
+            self.close()
+            raise FormcheckError(f"cannot write landmark log {self.path}: {err.strerror or err}") from None
 
     def write(self, frame: PoseFrame) -> None:
+        if self.failed:
+            return
         rec = self._rec
         rec["magic"] = RECORD_MAGIC
         rec["t"], rec["index"] = frame.t, frame.index
@@ -85,12 +100,21 @@ class LandmarkLogWriter:
         rec["flags"] = flags | (min(frame.people, 255) << 8)   # bits 8-15: people seen
         raw = bytearray(rec.tobytes())
         raw[4:8] = zlib.crc32(memoryview(raw)[8:]).to_bytes(4, "little")
-        self._f.write(raw)
-        self._f.flush()
+        try:
+            self._f.write(raw)
+            self._f.flush()
+            self._written += 1
+        except OSError as err:   # the disk is full: the log keeps every whole frame before this one
+            self.failed = (f"the landmark log {self.path} stopped after {self._written} frames: "
+                           f"{err.strerror or err}; the session goes on")
+            self.close()
 
     def close(self) -> None:
         if not self._f.closed:
-            self._f.close()
+            try:
+                self._f.close()
+            except OSError:   # what was buffered could not be written: the records before it are whole
+                pass
 
 
 @dataclass
@@ -120,6 +144,8 @@ class LandmarkLog:
 def read_log(path: str | os.PathLike) -> LandmarkLog:
     p = Path(path)
     try:
+        if p.exists() and not p.is_file():   # a FIFO or /dev/zero would hang or fill the memory
+            raise FormcheckError(f"{p}: not a regular file")
         data = p.read_bytes()
     except FileNotFoundError:
         raise FormcheckError(f"landmark log not found: {p}") from None
@@ -127,33 +153,52 @@ def read_log(path: str | os.PathLike) -> LandmarkLog:
         raise FormcheckError(f"cannot read landmark log {p}: {err.strerror}") from None
     if not data.startswith(MAGIC):
         raise FormcheckError(f"{p} is not a formcheck landmark log")
-    end = data.find(b"\n", len(MAGIC))
+    end = data.find(b"\n", len(MAGIC), len(MAGIC) + HEADER_LIMIT)
     try:
+        if end < 0:
+            raise ValueError
         meta = json.loads(data[len(MAGIC):end])
+        crc = meta.pop("crc", None)   # logs written before the header had one are read as they are
+        if crc is not None and crc != zlib.crc32(json.dumps(meta, sort_keys=True).encode()):
+            raise ValueError
         header = LogHeader(source=str(meta["source"]), fps=float(meta["fps"]), width=int(meta["width"]),
                            height=int(meta["height"]), mask_shape=tuple(int(v) for v in meta["mask_shape"]),
                            model_sha256=str(meta.get("model_sha256", "")))
-        if end < 0 or len(header.mask_shape) != 2 or min(header.mask_shape) < 1 or header.fps <= 0:
+        if not (len(header.mask_shape) == 2 and all(1 <= v <= MAX_MASK_SIDE for v in header.mask_shape)
+                and math.isfinite(header.fps) and 0.5 <= header.fps <= 1000
+                and 1 <= header.width <= MAX_PICTURE_SIDE and 1 <= header.height <= MAX_PICTURE_SIDE):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
         raise FormcheckError(f"{p}: landmark log header is damaged") from None
     body = memoryview(data)[end + 1:]
     dtype = record_dtype(*header.mask_shape)
-    whole = len(body) // dtype.itemsize
-    records = np.frombuffer(body[: whole * dtype.itemsize], dtype=dtype)
-    problem = None
-    good = whole
-    bad_magic = np.flatnonzero(records["magic"] != RECORD_MAGIC)
-    if len(bad_magic):
-        good = int(bad_magic[0])
     size = dtype.itemsize
-    for i in range(good):
-        rec = body[i * size:(i + 1) * size]
-        if zlib.crc32(rec[8:]) != int.from_bytes(rec[4:8], "little"):
-            good = i
+    # Records are fixed-size, each with its magic and a crc32. A damaged record is skipped and
+    # reading goes on at the next record that checks out (at the next record's place, or, if
+    # bytes went missing, at the next magic found): one bad byte costs one frame, not the rest.
+    keep, damaged, pos, n = [], 0, 0, len(body)
+    raw = bytes(body)
+    while pos + size <= n:
+        rec = body[pos:pos + size]
+        if rec[:4] == RECORD_MAGIC and zlib.crc32(rec[8:]) == int.from_bytes(rec[4:8], "little"):
+            keep.append(pos)
+            pos += size
+            continue
+        damaged += 1
+        nxt = raw.find(RECORD_MAGIC, pos + 1)
+        if nxt < 0:
+            pos = n
             break
-    if good < whole:
-        problem = f"{p}: record {good} is damaged; replayed the {good} frames before it"
-    elif len(body) % size:
-        problem = f"{p}: last frame was cut off mid-write; replayed {whole} whole frames"
+        # the next record's own place if its magic is there, else wherever the next magic is
+        pos = pos + size if raw[pos + size:pos + size + 4] == RECORD_MAGIC else nxt
+    if keep and keep == list(range(0, len(keep) * size, size)):
+        records = np.frombuffer(body[: len(keep) * size], dtype=dtype)
+    else:
+        records = np.frombuffer(b"".join(raw[k:k + size] for k in keep), dtype=dtype)
+    problem = None
+    if damaged:
+        problem = f"{p}: {damaged} damaged record{'s' if damaged > 1 else ''} skipped; replayed {len(keep)} frames"
+    elif pos < n:
+        problem = f"{p}: last frame was cut off mid-write; replayed {len(keep)} whole frames"
+    good = len(keep)
     return LandmarkLog(header=header, records=records[:good], problem=problem)

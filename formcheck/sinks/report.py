@@ -121,7 +121,11 @@ def write_report_text(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, p)
     except OSError as err:
-        raise FormcheckError(f"cannot write report {p}: {err.strerror}") from None
+        try:
+            tmp.unlink()   # no half-written or empty file left behind (a full disk)
+        except OSError:
+            pass
+        raise FormcheckError(f"cannot write report {p}: {err.strerror or err}") from None
 
 
 def write_json_report(path: str | os.PathLike, report: dict) -> None:
