@@ -177,7 +177,7 @@ def read_log(path: str | os.PathLike) -> LandmarkLog:
     # reading goes on at the next record that checks out (at the next record's place, or, if
     # bytes went missing, at the next magic found): one bad byte costs one frame, not the rest.
     keep, damaged, pos, n = [], 0, 0, len(body)
-    raw = bytes(body)
+    base = end + 1   # body[i] is data[base + i]: searched in place, not copied
     while pos + size <= n:
         rec = body[pos:pos + size]
         if rec[:4] == RECORD_MAGIC and zlib.crc32(rec[8:]) == int.from_bytes(rec[4:8], "little"):
@@ -185,16 +185,16 @@ def read_log(path: str | os.PathLike) -> LandmarkLog:
             pos += size
             continue
         damaged += 1
-        nxt = raw.find(RECORD_MAGIC, pos + 1)
+        nxt = data.find(RECORD_MAGIC, base + pos + 1)
         if nxt < 0:
             pos = n
             break
         # the next record's own place if its magic is there, else wherever the next magic is
-        pos = pos + size if raw[pos + size:pos + size + 4] == RECORD_MAGIC else nxt
+        pos = pos + size if body[pos + size:pos + size + 4] == RECORD_MAGIC else nxt - base
     if keep and keep == list(range(0, len(keep) * size, size)):
         records = np.frombuffer(body[: len(keep) * size], dtype=dtype)
     else:
-        records = np.frombuffer(b"".join(raw[k:k + size] for k in keep), dtype=dtype)
+        records = np.frombuffer(b"".join(body[k:k + size] for k in keep), dtype=dtype)
     problem = None
     if damaged:
         problem = f"{p}: {damaged} damaged record{'s' if damaged > 1 else ''} skipped; replayed {len(keep)} frames"
