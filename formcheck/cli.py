@@ -76,6 +76,8 @@ def main_parser() -> argparse.ArgumentParser:
 def history_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck history", description="Recent sessions, per-exercise trends and your streak.")
     p.add_argument("--limit", type=_positive_int, default=10, metavar="N", help="recent sessions to list (default 10)")
+    p.add_argument("--import", dest="import_files", nargs="+", metavar="FILE",
+                   help="add sessions saved to fallback files (session-….json) when the database could not be written")
     return p
 
 
@@ -230,7 +232,11 @@ def _main(argv: list[str]) -> int:
             args = history_parser().parse_args(argv[1:])
             import datetime
             import sqlite3
-            from formcheck.history import History, summary
+            from formcheck.history import History, import_files, summary
+            if args.import_files:
+                added, known = import_files(args.import_files)
+                print(f"{counted(added, 'session')} added" + (f", {known} already in the history" if known else ""))
+                return EXIT_OK
             try:
                 rows = History().rows()
             except (sqlite3.Error, OSError) as err:

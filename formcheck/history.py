@@ -17,6 +17,8 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+from formcheck.errors import FormcheckError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id INTEGER PRIMARY KEY,
@@ -124,8 +126,12 @@ def save_session(report: dict, mode: str, started: dt.datetime | None = None,
             return (f"history database {history.path} could not be written ({err}), nor a fallback file "
                     "in its folder or the current one: this session is not in the history (its report, if "
                     "you asked for one, has it all)")
+        if where.parent == history.path.parent / "unsaved":
+            later = "will be added when the database works again"
+        else:   # the current folder: a later session would not look there
+            later = f"add it when the database works again with: formcheck history --import {where}"
         return (f"history database {history.path} could not be written ({err}); "
-                f"this session was saved to {where} and will be added when the database works again")
+                f"this session was saved to {where}; {later}")
     _import_unsaved(history)
     return None
 
@@ -150,6 +156,35 @@ def _fallback(row: dict, folder: Path, started: dt.datetime) -> Path:
     raise OSError(f"cannot write {name} anywhere")
 
 
+def read_row(path: Path) -> dict:
+    """A fallback file's session row (ValueError if it is not one). A row from before uids gets
+    the file's hash as its uid, so importing the same file twice stores it once."""
+    text = Path(path).read_text()
+    row = json.loads(text)
+    if not isinstance(row, dict) or not ROW_KEYS - {"uid"} <= set(row) or set(row) - ROW_KEYS:
+        raise ValueError("not a formcheck session file")
+    row.setdefault("uid", "file-" + hashlib.sha256(text.encode()).hexdigest()[:32])
+    return row
+
+
+def import_files(paths: list[str], history: History | None = None) -> tuple[int, int]:
+    """`formcheck history --import F ...`: fallback files written where the data folder could not
+    be (the current folder). Returns (sessions added, already there)."""
+    rows = []
+    for p in paths:
+        try:
+            rows.append(read_row(Path(p)))
+        except (OSError, ValueError, UnicodeDecodeError) as err:
+            raise FormcheckError(f"{p}: {err.strerror if isinstance(err, OSError) else err}") from None
+    history = history or History()
+    try:
+        ids = history.add_many(rows)
+    except (sqlite3.Error, OSError) as err:
+        raise FormcheckError(f"cannot write the history database {history.path}: {err}") from None
+    added = sum(1 for i in ids if i)
+    return added, len(ids) - added
+
+
 def _import_unsaved(history: History) -> None:
     """Take in the sessions that went to `unsaved/` (each once: its uid, or for a file written
     before uids the file's own hash, is unique in the database, so two sessions importing at once
@@ -161,17 +196,13 @@ def _import_unsaved(history: History) -> None:
     files, rows = [], []
     for f in sorted(folder.glob("session-*.json")):
         try:
-            text = f.read_text()
-            row = json.loads(text)
-            if not isinstance(row, dict) or not ROW_KEYS - {"uid"} <= set(row) or set(row) - ROW_KEYS:
-                raise ValueError("not a session row")
+            row = read_row(f)
         except (OSError, ValueError, UnicodeDecodeError):
             try:
                 f.rename(f.with_name(f.name + ".bad"))
             except OSError:
                 pass
             continue
-        row.setdefault("uid", "file-" + hashlib.sha256(text.encode()).hexdigest()[:32])
         files.append(f)
         rows.append(row)
     if not rows:

@@ -118,6 +118,25 @@ def test_unsaved_sessions_are_stored_once_and_bad_files_set_aside(tmp_path, monk
     assert not list(unsaved.glob(".*.tmp"))
 
 
+def test_a_fallback_file_in_another_folder_is_imported_by_hand_once(tmp_path):
+    """When even the data folder cannot be written, the session goes to the current folder and
+    the message says how to add it later: `formcheck history --import FILE`, idempotent."""
+    report = {"exercise": "glute-bridge", "source": "b.mp4", "reps": 8, "reps_by_side": None, "holds": [],
+              "warnings": [], "duration_s": 60.0}
+    started = dt.datetime(2026, 11, 30, 8, 0)
+    saved = tmp_path / "session-elsewhere.json"
+    saved.write_text(json.dumps(history.row_from_report(report, "live", started)))
+    env = {"FORMCHECK_DATA_DIR": str(tmp_path / "data")}
+    r = run_cli("history", "--import", saved, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "1 session added", r.stderr
+    r = run_cli("history", "--import", saved, env=env)
+    assert r.stdout.strip() == "0 sessions added, 1 already in the history"
+    assert "glute-bridge" in run_cli("history", env=env).stdout
+    (tmp_path / "junk.json").write_text("[1]")
+    r = run_cli("history", "--import", tmp_path / "junk.json", env=env)
+    assert r.returncode == 1 and r.stderr.strip().endswith("not a formcheck session file")
+
+
 def test_replayed_html_report_has_no_thumbnails_but_the_same_entries(html_run, tmp_path):
     _, out, _ = html_run
     r = run_cli("replay", out / "s.fclog", "-e", "bent-over-row", "--report", tmp_path / "x.html", "--report", tmp_path / "x.json")
