@@ -98,7 +98,7 @@ class VideoSink:
             return
         if self._writer is None:
             h, w = image.shape[:2]
-            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
+            self._writer = cv2.VideoWriter(self._opencv_name(), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
             if not self._writer.isOpened():
                 raise FormcheckError(f"cannot write video {self.path}")
         self._writer.write(image)
@@ -115,10 +115,27 @@ class VideoSink:
                                "it is incomplete; the session goes on")
                 self.close()
 
+    def _opencv_name(self) -> str:
+        """The name OpenCV writes to: the path itself, or for a name that is not UTF-8 (OpenCV
+        crashes on one) a plain-named symlink to it, kept until the writer is released."""
+        try:
+            str(self.path).encode("utf-8")
+            return str(self.path)
+        except UnicodeEncodeError:
+            import tempfile
+            open(self.path, "wb").close()
+            self._link_dir = tempfile.TemporaryDirectory(prefix="formcheck-name-")
+            link = os.path.join(self._link_dir.name, "video.mp4")
+            os.symlink(os.fsencode(os.path.abspath(self.path)), link)
+            return link
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
+        if getattr(self, "_link_dir", None) is not None:
+            self._link_dir.cleanup()
+            self._link_dir = None
 
 
 def run(opts: RunOptions) -> dict:

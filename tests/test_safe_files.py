@@ -173,3 +173,18 @@ def test_a_report_that_cannot_be_written_leaves_no_empty_file(tmp_path):
     with pytest.raises(FormcheckError, match="cannot write report"):
         write_report_text(tmp_path / "r.json", "x" * 100)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_a_file_name_that_is_not_utf8_is_scored(tmp_path):
+    """`caf\\xe9.mp4` from an old disk: OpenCV crashed on the name (exit 139, and one such file
+    ended a whole batch). It is read, and the annotated video written, under its own name."""
+    import os
+    odd = tmp_path / os.fsdecode(b"caf\xe9.mp4")
+    first_seconds("superman_good", 2.0, tmp_path / "plain.mp4").rename(odd)   # OpenCV here cannot write that name either
+    out = tmp_path / os.fsdecode(b"annot\xe9.mp4")
+    r = run_cli("-e", "superman", "--video", odd, "--headless", "--no-history", "--save-video", out,
+                "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["frames"] == 30 and out.stat().st_size > 10_000
+    r = run_cli("score", tmp_path, "-e", "superman", "--jobs", "1")
+    assert r.returncode == 0 and "caf" in r.stdout, r.stderr

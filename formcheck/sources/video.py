@@ -12,6 +12,22 @@ from formcheck.native import quiet_native_stderr
 from formcheck.sources.base import Frame
 
 
+def open_capture(path) -> cv2.VideoCapture:
+    """cv2.VideoCapture of a file, also when its name is not UTF-8 (`caf\\xe9.mp4` from an old disk
+    or a Windows share: OpenCV crashes on such a name). That file is opened through a symlink
+    with a plain name, removed once FFmpeg has the file open."""
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="formcheck-name-") as tmp:
+            link = os.path.join(tmp, "video" + "".join(c for c in Path(name).suffix if c.isascii()))
+            os.symlink(os.fsencode(os.path.abspath(name)), link)
+            return cv2.VideoCapture(link)
+    return cv2.VideoCapture(name)
+
+
 def probe_video(path: str | os.PathLike) -> cv2.VideoCapture:
     """Open a video file or raise a one-line FormcheckError saying what is wrong with it."""
     p = Path(path)
@@ -20,7 +36,7 @@ def probe_video(path: str | os.PathLike) -> cv2.VideoCapture:
     if not p.is_file():
         raise FormcheckError(f"not a file: {p}")
     with quiet_native_stderr():  # FFmpeg prints its own diagnosis ("moov atom not found") on fd 2
-        cap = cv2.VideoCapture(str(p))
+        cap = open_capture(p)
         ok = cap.isOpened() and cap.read()[0]
     if not cap.isOpened():
         raise FormcheckError(f"cannot read {p} as a video (unknown or damaged format)")
