@@ -21,10 +21,8 @@ def _digest(path) -> str:
 
 @pytest.fixture
 def clip(tmp_path):
-    """A short clip of the user's own (the empty-room sample: 90 frames)."""
-    path = tmp_path / "mine.mp4"
-    shutil.copy(sample("empty-room"), path)
-    return path
+    """A short clip of the user's own (2 s of the superman sample: 30 frames)."""
+    return first_seconds("superman_good", 2.0, tmp_path / "mine.mp4")
 
 
 @pytest.mark.parametrize("option", ["--report", "--save-video", "--record"])
@@ -68,9 +66,9 @@ def test_an_existing_recording_is_kept_unless_overwrite_is_given(clip, tmp_path)
 def test_score_never_writes_over_the_labels_and_keeps_one_report_per_file(tmp_path):
     folder = tmp_path / "clips"
     folder.mkdir()
-    for name in ("a.mp4", "a.mov"):
-        shutil.copy(sample("empty-room"), folder / name)
-    label = SAMPLES / "empty-room.json"
+    first_seconds("superman_good", 2.0, folder / "a.mp4")
+    shutil.copy(folder / "a.mp4", folder / "a.mov")
+    label = SAMPLES / "empty-room.json"   # a label beside them, that --out must not replace
     shutil.copy(label, folder / "a.json")
     r = run_cli("score", folder, "-e", "superman", "--out", folder)
     assert r.returncode == 2 and "labels" in one_line(r.stderr)
