@@ -78,6 +78,41 @@ def _has_display() -> bool:
     return True
 
 
+class Window:
+    """The live window: resizable (keeping the picture's aspect), without OpenCV's toolbar and
+    status bar, opened as large as fits a 1280x720 screen (OpenCV cannot tell the screen's size;
+    a 640x480 camera opens at 960x720, a portrait phone video at 405x720), `f` toggling full
+    screen. Closing it with its X button ends the session as
+    q does: OpenCV would otherwise open a new window at the next frame and run on."""
+
+    def __init__(self, name: str = WINDOW):
+        self.name, self._made, self._full = name, False, False
+
+    def show(self, image) -> bool:
+        """Show a frame; False when the user has closed the window."""
+        if not self._made:
+            cv2.namedWindow(self.name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            h, w = image.shape[:2]
+            scale = min(1280 / w, 720 / h)   # fits a 1280x720 screen or larger, landscape or portrait
+            cv2.resizeWindow(self.name, round(w * scale), round(h * scale))
+            self._made = True
+        elif not self._open():
+            return False
+        cv2.imshow(self.name, image)
+        return True
+
+    def _open(self) -> bool:
+        try:
+            return cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:   # Qt: the window is gone ("NULL guiReceiver")
+            return False
+
+    def toggle_fullscreen(self) -> None:
+        self._full = not self._full
+        cv2.setWindowProperty(self.name, cv2.WND_PROP_FULLSCREEN,
+                              cv2.WINDOW_FULLSCREEN if self._full else cv2.WINDOW_NORMAL)
+
+
 class VideoSink:
     """Writes annotated frames to an .mp4 (opened at the first frame, when its size is known).
 
@@ -177,6 +212,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     log = None
     interrupted = False
     output_problems: list[str] = []   # an output that failed mid-session (a full disk): said once, noted in the report
+    window = Window() if show else None
     bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
     try:
         with PoseEstimator(opts.model, threads=opts.threads) as estimator:
@@ -209,10 +245,13 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                                 output_problems.append(video.failed)
                                 _say(opts, f"formcheck: {video.failed}")
                         if show:
-                            cv2.imshow(WINDOW, image)
+                            if not window.show(image):   # closed with its X button: ends like q
+                                break
                             key = cv2.waitKey(1) & 0xFF
                             if key in (27, ord("q")):
                                 break
+                            if key == ord("f"):
+                                window.toggle_fullscreen()
                             session.on_key(key)
                     if voice is not None:
                         voice(pose.t, step.events, step.state)
