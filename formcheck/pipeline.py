@@ -121,24 +121,41 @@ class VideoSink:
     over GROWTH_FRAMES frames has stopped, and the session is told once (`failed`) and goes on."""
 
     GROWTH_FRAMES = 90
+    # H.264 plays in every browser; this OpenCV build (opencv-contrib-python 4.x/5.x wheels) has
+    # no H.264 encoder, and VP9 costs ~87 ms a frame here, more than inference: so MPEG-4 Part 2,
+    # which VLC and players play but browsers do not, and the user is told once how to convert it.
+    CODECS = ("avc1", "mp4v")
 
     def __init__(self, path: str, fps: float):
         self.path, self.fps, self._writer = path, fps, None
         self.failed: str | None = None
+        self.note: str | None = None   # said once: the codec fallback
         self._frames = 0
         self._size = (0, 0)   # (bytes, at frame)
 
-    def write(self, image) -> None:
+    def write(self, image, t: float | None = None) -> None:
+        """Write a frame shown at `t` seconds: a frame that stands for dropped ones (a live
+        session falling behind its camera) is repeated, so that the video runs at the session's
+        real speed, not faster."""
         if self.failed:
             return
         if self._writer is None:
             h, w = image.shape[:2]
-            self._writer = cv2.VideoWriter(self._opencv_name(), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
+            name = self._opencv_name()
+            for codec in self.CODECS:
+                self._writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*codec), self.fps, (w, h))
+                if self._writer.isOpened():
+                    break
             if not self._writer.isOpened():
                 raise FormcheckError(f"cannot write video {self.path}")
-        self._writer.write(image)
-        self._frames += 1
-        if self._frames % 30 == 0:
+            if codec != self.CODECS[0]:
+                self.note = (f"{self.path}: this OpenCV has no H.264 encoder, so the video is MPEG-4 Part 2: VLC "
+                             f"plays it; for a browser: ffmpeg -i {self.path} -c:v libx264 out-h264.mp4")
+        copies = 1 if t is None else max(1, round(t * self.fps) + 1 - self._frames)
+        for _ in range(copies):
+            self._writer.write(image)
+            self._frames += 1
+        if self._frames % 30 < copies:
             try:
                 size = os.path.getsize(self.path)
             except OSError:
@@ -213,6 +230,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     interrupted = False
     output_problems: list[str] = []   # an output that failed mid-session (a full disk): said once, noted in the report
     window = Window() if show else None
+    t_first = None   # the first frame's time: a live session's saved video counts from it
     bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
     try:
         with PoseEstimator(opts.model, threads=opts.threads) as estimator:
@@ -224,6 +242,8 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
             # closing() stops the inference thread before the estimator closes
             with closing(estimate_stream(estimator, source, threaded=opts.threads)) as poses:
                 for frame, pose in poses:
+                    if t_first is None:
+                        t_first = frame.t
                     if log is not None:
                         log.write(pose)
                         if log.failed and log.failed not in output_problems:
@@ -240,7 +260,10 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                                 if isinstance(e, FormWarning):
                                     thumbs[(round(e.t, 3), e.code)] = jpg
                         if video is not None:
-                            video.write(image)
+                            if video.note:
+                                _say(opts, f"formcheck: {video.note}")
+                                video.note = None
+                            video.write(image, frame.t - t_first if live else None)
                             if video.failed and video.failed not in output_problems:
                                 output_problems.append(video.failed)
                                 _say(opts, f"formcheck: {video.failed}")

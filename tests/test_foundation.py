@@ -42,6 +42,23 @@ def test_annotated_video_has_every_frame_and_the_overlay(superman_run):
     assert b[band].mean() < a[band].mean() * 0.6
     assert np.abs(b[band].astype(int) - a[band].astype(int)).max() > 100
     assert np.abs(b.astype(int) - a.astype(int))[int(h * 0.2):].max() > 100
+    # H.264 where OpenCV has it; else MPEG-4 Part 2, and the user is told once how to convert it
+    codec = int(ann.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode(errors="replace").lower()
+    assert codec in ("avc1", "h264") or proc.stderr.count("no H.264 encoder") == 1, (codec, proc.stderr)
+
+
+def test_a_live_sessions_saved_video_runs_at_real_speed(tmp_path):
+    """A live session that falls behind its camera skips frames: each frame stands for the time
+    until the next, so the saved video lasts as long as the session (it used to run fast)."""
+    from formcheck.pipeline import VideoSink
+
+    sink = VideoSink(str(tmp_path / "v.mp4"), 15.0)
+    image = np.zeros((480, 640, 3), np.uint8)
+    for t in (0.0, 1 / 15, 0.4, 0.4 + 1 / 15):   # a stall from 0.07 to 0.4 s: 4 frames' time
+        sink.write(image, t)
+    sink.close()
+    frames = int(cv2.VideoCapture(str(tmp_path / "v.mp4")).get(cv2.CAP_PROP_FRAME_COUNT))
+    assert frames == 8   # 0.53 s at 15 fps: the session's 0.47 s and its last frame's period
 
 
 def test_landmark_log_replays_to_identical_report(superman_run, tmp_path):
