@@ -17,6 +17,7 @@ class HoldEnded:
     end_s: float
     good_s: float              # seconds of the hold with good form (a broken hold pauses)
     target_s: float
+    position: str = ""         # the held position's label (cat-cow holds both "cat" and "cow")
 
     @property
     def good_form(self) -> bool:

@@ -405,6 +405,22 @@ def test_cat_cow_is_told_to_move_on_and_counts_never_run_into_countdowns():
         assert said[k][0] - said[k - 1][0] >= 1.5, (said[k - 1], said[k])
 
 
+def test_cat_cow_holds_are_named_and_no_longer_than_themselves():
+    """The HTML report says which extreme each cat-cow hold was, and a hold's good-form seconds
+    never exceed its own span (10.93 s of a 10.87 s hold, before)."""
+    from formcheck.sinks.html_report import section_from
+
+    session = Session(load_spec("cat-cow"), "s", 15.0, True)
+    for pose in _log_frames("cat-cow_good"):
+        session.step(pose)
+    report = session.finish()
+    assert [h["position"] for h in report["holds"]] == ["cat (rounded)", "cow (head up)"] * 2
+    assert all(h["seconds"] <= h["end_s"] - h["start_s"] + 0.006 for h in report["holds"]), report["holds"]
+    page = render_html([section_from(session, report)], "cat-cow")
+    assert page.count("<td>cat (rounded)</td>") == 2 and page.count("<td>cow (head up)</td>") == 2
+    assert "max-width:100%" in page   # thumbnails shrink with a narrow window
+
+
 def test_no_speech_engine_means_silent_with_one_notice(monkeypatch, capsys):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert make_coach(mute=False, quiet=False) is None

@@ -138,6 +138,7 @@ class ExerciseMachine:
         self._hold_while = slot(spec.hold_while) if spec.hold_while is not None else None
         self._hold_sig = {n: slot(e) for n, e in spec.hold_signals.items()}
         self._done_cue = {p.name: p.done_cue for p in spec.positions}
+        self._label = {p.name: p.label for p in spec.positions}
         self._track_slots = [(n, slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
         self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
         self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
@@ -412,7 +413,8 @@ class ExerciseMachine:
         if band is not None:
             start, end, good = band
         if end > start:
-            events.append(HoldEnded(start, end, good, self.spec.hold_target_s))
+            good = min(good, end - start)   # the entry frame's time counted in `good` must not make it longer than the hold
+            events.append(HoldEnded(start, end, good, self.spec.hold_target_s, self._label.get(h["name"], h["name"])))
             self._rep_hold_s += good
         self.state.hold_s = 0.0
         self.state.holding = False

@@ -22,6 +22,13 @@ SAFETY = ("Stop if anything hurts. formcheck is a practice aid, not medical advi
           "picture and can be wrong. With back pain or a back condition, ask a physiotherapist.")
 UNITS = {"spine_curve": "torso lengths", "hip_line": "torso lengths", "head_height": "torso lengths",
          "back_height": "torso lengths"}
+# What each plotted signal is, in words (the axis label; the raw name stays in the image's alt text)
+LABELS = {"spine_curve": "back's curve", "hip_line": "hips off the shoulder-knee line", "head_height": "head height",
+          "back_height": "back height", "diag_left": "left arm + right leg", "diag_right": "right arm + left leg",
+          "trunk_incline": "trunk tilt", "trunk_pitch": "trunk forward", "thigh_incline": "thigh tilt",
+          "elbow_angle": "elbow angle", "hip_angle": "hip angle", "lift": "lift", "neck_lift": "neck lift"}
+MIN_SPAN = {"deg": 10.0, "torso lengths": 0.2}   # a near-flat signal is not stretched until noise looks like swings
+GAP_S = 0.5   # a signal unmeasured for longer than this is drawn with a gap, not a straight line across it
 SEVERITY_COLOR = {"info": "#1f77b4", "warning": "#e67e00", "danger": "#d62728"}
 
 
@@ -81,11 +88,19 @@ def plot_png(sec: Section) -> bytes | None:
         name = sec.names[i]
         y = sec.values[:, i]
         finite = np.isfinite(y)
-        if finite.sum() < 0.5 * len(y) and name == "spine_curve":   # sampled: join the dots
-            ax.plot(sec.t[finite], y[finite], ".-", ms=2, lw=1, color="#444")
+        unit = UNITS.get(name, "deg")
+        if finite.sum() < 0.5 * len(y) and name == "spine_curve":   # sampled: join the dots, not across gaps
+            t, v = sec.t[finite], y[finite].astype(float)
+            breaks = np.flatnonzero(np.diff(t) > GAP_S) + 1
+            ax.plot(np.insert(t, breaks, np.nan), np.insert(v, breaks, np.nan), ".-", ms=2, lw=1, color="#444")
         else:
-            ax.plot(sec.t, y, lw=1.2, color="#444")
-        ax.set_ylabel(f"{name}\n({UNITS.get(name, 'deg')})", fontsize=8)
+            ax.plot(sec.t, y, lw=1.2, color="#444")   # NaN (unmeasured) leaves a gap
+        if finite.any():
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            if hi - lo < MIN_SPAN.get(unit, 0.0):
+                mid = (hi + lo) / 2
+                ax.set_ylim(mid - MIN_SPAN[unit] / 2, mid + MIN_SPAN[unit] / 2)
+        ax.set_ylabel(f"{LABELS.get(name, name.replace('_', ' '))}\n({unit})", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
         for h in rep["holds"]:
@@ -128,13 +143,13 @@ def _section_html(sec: Section, n: int) -> str:
         target = sec.target.get("hold_s", sec.hold_target_s)
         aim = f"; target {target:g} s" if target > 0 else ""
         out.append(f'<h3>Holds <small>(seconds in good form{_esc(aim)})</small></h3>')
-        out.append('<table class="holds"><tr><th>#</th><th>from</th><th>good form</th><th></th></tr>')
+        out.append('<table class="holds"><tr><th>#</th><th>position</th><th>from</th><th>good form</th><th></th></tr>')
         for i, h in enumerate(r["holds"], 1):
             mark = ""
             if target > 0:
                 mark = "<span class=ok>✓</span>" if h["seconds"] >= target - 0.05 else "<span class=short>short</span>"
-            out.append(f'<tr class="hold"><td>{i}</td><td>{h["start_s"]:.1f} s</td><td>{h["seconds"]:.1f} s</td>'
-                       f'<td>{mark}</td></tr>')
+            out.append(f'<tr class="hold"><td>{i}</td><td>{_esc(h.get("position", ""))}</td><td>{h["start_s"]:.1f} s</td>'
+                       f'<td>{h["seconds"]:.1f} s</td><td>{mark}</td></tr>')
         out.append("</table>")
     out.append(f'<h3>Form warnings ({len(r["warnings"])})</h3>')
     if r["warnings"]:
@@ -167,7 +182,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:.3em .8em;border-bott
 .ok{color:#2ca02c;font-weight:bold}.short{color:#e67e00;font-weight:bold}
 tr.sev-danger td:first-child{border-left:4px solid #d62728}tr.sev-warning td:first-child{border-left:4px solid #e67e00}
 tr.sev-info td:first-child{border-left:4px solid #1f77b4}
-img.thumb{width:240px;border:1px solid #ccc}img.plot{width:100%}.nothumb{color:#999}
+img.thumb{width:240px;max-width:100%;height:auto;border:1px solid #ccc}img.plot{width:100%}.nothumb{color:#999}
 section.exercise{border-top:2px solid #eee;margin-top:1.5em}.safety{background:#fff6e0;padding:.8em;border-radius:4px}
 """
 

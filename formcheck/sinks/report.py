@@ -42,7 +42,7 @@ class ReportBuilder:
                 self.reps_by_side[e.side] += 1
         elif isinstance(e, HoldEnded):
             self.holds.append({"start_s": round(e.start_s, 3), "end_s": round(e.end_s, 3),
-                               "seconds": round(e.good_s, 2), "good_form": e.good_form})
+                               "seconds": round(e.good_s, 2), "good_form": e.good_form, "position": e.position})
         elif isinstance(e, FormWarning):
             self.warnings.append({"t_s": round(e.t, 3), "code": e.code, "message": e.message,
                                   "severity": e.severity})
