@@ -49,6 +49,17 @@ def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
 
+def add_session_outputs(p: argparse.ArgumentParser) -> None:
+    """The options a session and a routine share: window, saved video, landmark log, model, voice, history."""
+    p.add_argument("--headless", action="store_true", help="show no window")
+    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
+    p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
+    p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
+    p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
+    p.add_argument("--mute", action="store_true", help="no spoken cues (live sessions speak when espeak-ng is installed)")
+    p.add_argument("--no-history", action="store_true", help="do not store the session in the history")
+
+
 def main_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck", description="Webcam form checker for a home back-exercise programme. "
                 "Also: 'formcheck routine' runs the whole programme; 'formcheck history' shows past sessions; "
@@ -60,13 +71,7 @@ def main_parser() -> argparse.ArgumentParser:
     src.add_argument("--video", metavar="PATH", help="score a recorded video file")
     src.add_argument("--camera", type=_camera_arg, metavar="N",
                      help="camera index (default 0); a video path here is played in real time as a stand-in camera")
-    p.add_argument("--headless", action="store_true", help="show no window")
-    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
-    p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
-    p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
-    p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
-    p.add_argument("--mute", action="store_true", help="no spoken cues (live sessions speak when espeak-ng is installed)")
-    p.add_argument("--no-history", action="store_true", help="do not store this session in the history")
+    add_session_outputs(p)
     p.add_argument("--list-exercises", action="store_true", help="list the exercises and exit")
     from formcheck import __version__
     p.add_argument("--version", action="version", version=f"formcheck {__version__}")

@@ -174,7 +174,7 @@ def plan_from(targets: list[str] | None, exercises=PROGRAMME, config: str | None
 
 
 def routine_parser():
-    from formcheck.cli import _camera_arg, _Parser
+    from formcheck.cli import _camera_arg, _Parser, add_session_outputs
     p = _Parser(prog="formcheck routine", description="Run the whole programme in order: "
                 + ", ".join(PROGRAMME) + ". Moves on at each target or on n / space in the window.")
     src = p.add_mutually_exclusive_group()
@@ -184,13 +184,7 @@ def routine_parser():
     p.add_argument("--rest", type=float, default=30.0, metavar="S", help="rest between exercises, seconds (default 30)")
     p.add_argument("--report", action="append", metavar="OUT", help="combined report, .json or .html; repeatable")
     p.add_argument("--config", metavar="FILE", help="threshold overrides (README 'Thresholds')")
-    p.add_argument("--headless", action="store_true", help="show no window")
-    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
-    p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay one exercise of it later)")
-    p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
-    p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")
-    p.add_argument("--mute", action="store_true", help="no spoken cues")
-    p.add_argument("--no-history", action="store_true", help="do not store the exercises in the history")
+    add_session_outputs(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
 

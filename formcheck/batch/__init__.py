@@ -33,10 +33,3 @@ def parallel_map(fn, items: list, jobs: int, progress_label: str | None = None, 
     finally:
         runner.close()
     return out
-
-
-def __getattr__(name):   # the scoring functions load the pipeline: only when asked for
-    if name in ("score_one", "main_score", "main_rescore", "VIDEO_SUFFIXES", "LOG_VERSION", "log_name"):
-        from formcheck.batch import score
-        return getattr(score, name)
-    raise AttributeError(name)

@@ -198,11 +198,12 @@ def _prepare(folder: str, out: str | None, logs: str | None, suffixes: tuple, wh
     files = storage.list_folder(folder, suffixes)
     if not files:
         raise FormcheckError(f"no {what} ({', '.join(suffixes)}) in {folder}")
+    if out and storage.same_folder(out, folder):
+        raise UsageError(f"--out {out} is the folder being scored: its reports would overwrite the clips' labels (X.json); choose another folder")
     for target, name in ((out, "--out"), (logs, "--logs")):
-        if target and storage.same_folder(target, folder) and name == "--out":
-            raise UsageError(f"--out {target} is the folder being scored: its reports would overwrite the clips' labels (X.json); choose another folder")
         if target:
-            if storage.local_path(target) is not None and Path(storage.local_path(target)).is_file():
+            local = storage.local_path(target)
+            if local is not None and Path(local).is_file():
                 raise UsageError(f"{name} {target} is a file, not a folder")
             storage.make_folder(target)
     return files
@@ -224,10 +225,10 @@ def _collect(runner, fn, items, weights, bar) -> tuple[list, bool]:
 
 
 def _table(rows: list[dict], quiet: bool) -> int:
+    from formcheck.cli import printable
     failed = 0
     print(f"{'file':44s} {'exercise':16s} {'reps':>9s} {'holds':>6s} {'warnings':>8s} {'seconds':>8s}")
     for r in rows:
-        from formcheck.cli import printable
         name = printable(r.get("name") or storage.name_of(r["file"]))[:44]
         if "error" in r:
             failed += 1
