@@ -45,8 +45,12 @@ def cached_log(video: Path, cache_dir: Path, model: str | None = None, threads: 
             return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    record_log(str(video), tmp, model, threads, augment)
-    os.replace(tmp, path)
+    try:
+        record_log(str(video), tmp, model, threads, augment)
+        os.replace(tmp, path)
+    except BaseException:   # a full disk, Ctrl-C: no half log is left in the cache
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

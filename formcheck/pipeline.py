@@ -6,6 +6,7 @@ import os
 import sys
 from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 
@@ -359,6 +360,10 @@ def record_log(video: str, log_path, model: str | None = None, threads: bool = T
         finally:
             log.close()
             source.close()
+    if log.failed:   # a batch or the eval cache must not score a log cut short by a full disk as the whole video
+        Path(log_path).unlink(missing_ok=True)
+        raise FormcheckError(f"cannot write the landmark log in {Path(log_path).parent}: {log.error}; "
+                             f"{source.name} was not scored")
     return source.stopped_early
 
 

@@ -161,6 +161,25 @@ def test_a_full_disk_stops_the_log_and_the_video_not_the_session(tmp_path):
     assert replayed.returncode == 0 and json.loads((tmp_path / "replayed.json").read_text())["frames"] == kept > 30
 
 
+def test_a_batch_whose_temporary_folder_fills_fails_that_file_not_the_batch(tmp_path):
+    """`score` keeps each video's landmark log in the temporary folder while it scores it. When
+    that folder fills up (a file-size limit here, as ENOSPC on a full disk), the video used to be
+    scored from the cut-short log with exit 0: a wrong count that looked right. Now that file is
+    one row with its reason, the shorter video that fits is scored, and the exit is 1."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    first_seconds("superman_good", 6.0, videos / "long.mp4")     # ~90 frames: a log of ~230 KB
+    first_seconds("superman_good", 1.5, videos / "short.mp4")    # ~22 frames: ~60 KB
+    r = subprocess.run([sys.executable, "-m", "formcheck", "score", str(videos), "-e", "superman", "--jobs", "1",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                       preexec_fn=_file_size_limit(100_000), timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    [row] = [ln for ln in r.stdout.splitlines() if ln.startswith("long.mp4")]
+    assert "cannot write the landmark log" in row and "not scored" in row
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["short.json"]
+    assert json.loads((tmp_path / "out" / "short.json").read_text())["frames"] == 22
+
+
 def test_a_report_that_cannot_be_written_leaves_no_empty_file(tmp_path):
     """The report's rename fails (here a folder is in its way, as a full disk fails the write):
     one error, and no half-written `.tmp` left beside it."""

@@ -283,9 +283,10 @@ def main_score(folder: str, exercise: str | None, jobs: int, out: str | None, mo
             results, stopped = _collect(runner, score_one, items, [storage.size(v) for v in videos], bar)
     finally:
         runner.close()
-    rows = [r if r is not None else {"file": v, "error": "not scored"} for v, r in zip(videos, results)]
+    # A task's own failure (a bug, a dead worker) comes back without its file: the row names it.
+    rows = [{"file": v, **r} if r is not None else {"file": v, "error": "not scored"} for v, r in zip(videos, results)]
     if stopped:
-        rows = [r for r in results if r is not None]
+        rows = [{"file": v, **r} for v, r in zip(videos, results) if r is not None]
     return _finish(rows, len(videos), runner, stopped, out, quiet)
 
 
@@ -315,6 +316,8 @@ def main_rescore(folder: str, exercise: str, jobs: int, out: str | None, config:
             results, stopped = _collect(runner, rescore_some, [(c, settings) for c in chunks], weights, bar)
     finally:
         runner.close()
+    # A task that failed as a whole (a bug, a dead worker) is one reason for each of its logs.
+    results = [[{"file": f, **r} for f, _ in c] if isinstance(r, dict) else r for r, c in zip(results, chunks)]
     rows = [r for chunk_rows in results if chunk_rows for r in chunk_rows]
     if not stopped:
         rows = [r for chunk_rows, c in zip(results, chunks)

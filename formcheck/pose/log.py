@@ -70,6 +70,7 @@ class LandmarkLogWriter:
         except OSError as err:
             raise FormcheckError(f"cannot write landmark log {self.path}: {err.strerror}") from None
         self.failed: str | None = None   # why writing stopped (a full disk), said once by the session
+        self.error: str | None = None    # the same, the system's words only
         self._written = 0
         try:
             self._f.write(MAGIC + header.to_json().encode() + b"\n")
@@ -105,6 +106,7 @@ class LandmarkLogWriter:
             self._f.flush()
             self._written += 1
         except OSError as err:   # the disk is full: the log keeps every whole frame before this one
+            self.error = err.strerror or str(err)
             self.failed = (f"the landmark log {self.path} stopped after {self._written} frames: "
                            f"{err.strerror or err}; the session goes on")
             self.close()
