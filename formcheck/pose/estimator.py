@@ -84,6 +84,22 @@ MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18,
                    24, 23, 26, 25, 28, 27, 30, 29, 32, 31])
 
 
+def distinct_people(poses, width: int, height: int) -> int:
+    """How many of MediaPipe's poses are different people. Asked for two, the landmarker sometimes
+    gives one person twice (the front-view bird-dog sample at 21 s: hip centres 0.02 apart, one
+    skeleton with the arms and one without), and the user was told "2 people in view". A pose
+    whose mid-hip lies within half a torso length of one already counted is the same person;
+    people side by side, or exercising behind the user, are a torso length or more apart."""
+    centres = []
+    for pose in poses:
+        p = np.array([(q.x * width, q.y * height) for q in pose])
+        hip, shoulder = (p[23] + p[24]) / 2, (p[11] + p[12]) / 2
+        torso = float(np.hypot(*(shoulder - hip)))
+        if all(np.hypot(*(hip - c)) >= 0.5 * max(torso, t) for c, t in centres):
+            centres.append((hip, torso))
+    return len(centres)
+
+
 class PoseEstimator:
     """Thin wrapper on MediaPipe's PoseLandmarker in VIDEO mode. Use it as a context manager.
 
@@ -110,14 +126,18 @@ class PoseEstimator:
         self._next_crowd_check = 0.0
         self._crowd = None
         self._landmarker = None
-        # MediaPipe's person detector is not symmetric: on the superman sample mirrored (the
-        # user lying the other way round) it found nobody on 23 of 23 sampled frames, at any
-        # detection confidence (0.5, 0.3, 0.1), against 17 of 23 unmirrored. So while nobody is
-        # found, the mirrored picture is tried with a second landmarker; whichever finds the
-        # person keeps tracking them (VIDEO mode), and mirrored results are turned back.
+        # MediaPipe's person detector is trained on people more or less upright, and finds a
+        # lying person only in some pictures: on the superman sample mirrored (the user lying the
+        # other way round) nobody on 23 of 23 sampled frames at any detection confidence (0.5,
+        # 0.3, 0.1), against 16 of 24 unmirrored; tilted 8 degrees, nobody on 24 of 24, but 15 of
+        # 24 with the picture turned a quarter; dimmed 40 %, nobody, but 15 of 24 brightened again.
+        # So while nobody is found, one other VIEW of the picture is tried per frame, in turn
+        # (at most two inferences a frame, as before); whichever view finds the person keeps
+        # tracking them (VIDEO mode, a landmarker per view), and its landmarks are turned back.
         self._options = None
-        self._mirror = None
-        self._mirrored = False
+        self._views: dict[str, object] = {}
+        self._view = "plain"
+        self._turn = 0
         self._last_ms = -1
         self._warmed = False
 
@@ -154,11 +174,13 @@ class PoseEstimator:
         if self._crowd_pool is not None:
             self._crowd_pool.shutdown(wait=True)
             self._crowd_pool, self._crowd_job = None, None
-        for name in ("_landmarker", "_mirror", "_crowd"):
+        for name in ("_landmarker", "_crowd"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
                 setattr(self, name, None)
+        while self._views:
+            self._views.popitem()[1].close()
 
     def _crowd_check(self, frame: PoseFrame, image, ms: int, t: float, tracked: bool) -> None:
         if self._crowd_job is not None and self._calls >= self._crowd_job[1]:
@@ -171,7 +193,7 @@ class PoseEstimator:
             crowd = self._crowd
 
             def count() -> int:
-                return len(crowd.detect_for_video(image, ms).pose_landmarks)
+                return distinct_people(crowd.detect_for_video(image, ms).pose_landmarks, image.width, image.height)
             if self.threads:
                 job = self._crowd_pool.submit(count)
             else:
@@ -191,10 +213,10 @@ class PoseEstimator:
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self._warmed:
-            result, mirrored = self._detect(image, rgb, ms)
+            result, view = self._detect(image, rgb, ms)
         else:  # the first calls print the rest of the native start-up chatter
             with _quiet_native_stderr():
-                result, mirrored = self._detect(image, rgb, ms)
+                result, view = self._detect(image, rgb, ms)
             self._warmed = index >= 2 or t > 0.2
         frame = PoseFrame(index=index, t=t, width=w, height=h)
         self._calls += 1
@@ -202,41 +224,110 @@ class PoseEstimator:
             self._crowd_check(frame, image, ms, t, bool(result.pose_landmarks))
         if not result.pose_landmarks:
             return frame
-        frame.landmarks = np.array(
+        landmarks = np.array(
             [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in result.pose_landmarks[0]],
             dtype=np.float32)
-        frame.world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
-        if mirrored:   # back to the picture: x mirrored, the person's left and right swapped
-            frame.landmarks = frame.landmarks[MIRROR]
-            frame.landmarks[:, 0] = 1.0 - frame.landmarks[:, 0]
-            frame.world = frame.world[MIRROR]
-            frame.world[:, 0] = -frame.world[:, 0]
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
+        frame.landmarks, frame.world = VIEWS[view].back(landmarks, world, w, h)
         if self.with_mask and result.segmentation_masks:
             full = result.segmentation_masks[0].numpy_view()
+            full = VIEWS[view].mask_back(full.reshape(full.shape[0], full.shape[1]))
             mh, mw = mask_shape(w, h)
-            small = cv2.resize(full.reshape(full.shape[0], full.shape[1]), (mw, mh), interpolation=cv2.INTER_AREA)
-            frame.mask = (small[:, ::-1] if mirrored else small) > 0.5
+            frame.mask = cv2.resize(full, (mw, mh), interpolation=cv2.INTER_AREA) > 0.5
         return frame
 
     def _detect(self, image, rgb: np.ndarray, ms: int):
-        """(result, whether it is of the mirrored picture): the landmarker that last found the
-        person first; while it finds nobody, the other orientation."""
+        """(result, name of the view it is of): the view that last found the person first; while
+        it finds nobody, one other view, in turn."""
+        result = self._run(self._view, image, rgb, ms)
+        if not result.pose_landmarks:
+            others = [name for name in VIEWS if name != self._view and VIEWS[name].applies(rgb)]
+            if others:
+                other = others[self._turn % len(others)]
+                self._turn += 1
+                found = self._run(other, image, rgb, ms)
+                if found.pose_landmarks:
+                    self._view = other
+                    return found, other
+        return result, self._view
+
+    def _run(self, name: str, image, rgb: np.ndarray, ms: int):
         import mediapipe as mp
 
-        def run(mirrored: bool):
-            if not mirrored:
-                return self._landmarker.detect_for_video(image, ms)
-            if self._mirror is None:
-                from mediapipe.tasks.python import vision
-                with _quiet_native_stderr():
-                    self._mirror = vision.PoseLandmarker.create_from_options(self._options)
-            flipped = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb[:, ::-1]))
-            return self._mirror.detect_for_video(flipped, ms)
+        if name == "plain":
+            return self._landmarker.detect_for_video(image, ms)
+        if name not in self._views:
+            from mediapipe.tasks.python import vision
+            with _quiet_native_stderr():
+                self._views[name] = vision.PoseLandmarker.create_from_options(self._options)
+        seen = np.ascontiguousarray(VIEWS[name].picture(rgb))
+        return self._views[name].detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=seen), ms)
 
-        result = run(self._mirrored)
-        if not result.pose_landmarks:
-            other = run(not self._mirrored)
-            if other.pose_landmarks:
-                self._mirrored = not self._mirrored
-                return other, self._mirrored
-        return result, self._mirrored
+
+class View:
+    """One way of showing the picture to the landmarker, and of turning its landmarks back."""
+    def applies(self, rgb: np.ndarray) -> bool:
+        return True
+
+    def picture(self, rgb: np.ndarray) -> np.ndarray:
+        return rgb
+
+    def back(self, landmarks: np.ndarray, world: np.ndarray, w: int, h: int):
+        return landmarks, world
+
+    def mask_back(self, mask: np.ndarray) -> np.ndarray:
+        return mask
+
+
+class Mirrored(View):
+    """Flipped left-right: x mirrored back, and the person's left and right landmarks swapped."""
+    def picture(self, rgb):
+        return rgb[:, ::-1]
+
+    def back(self, landmarks, world, w, h):
+        landmarks, world = landmarks[MIRROR], world[MIRROR]
+        landmarks[:, 0] = 1.0 - landmarks[:, 0]
+        world[:, 0] = -world[:, 0]
+        return landmarks, world
+
+    def mask_back(self, mask):
+        return mask[:, ::-1]
+
+
+class Turned(View):
+    """Turned a quarter (clockwise or not): a lying person stands up in the picture. Picture
+    point (x, y) is (1 - y, x) in the clockwise-turned one; the world axes turn alike; MediaPipe's
+    z is in units of the turned picture's width (this picture's height)."""
+    def __init__(self, clockwise: bool):
+        self.clockwise = clockwise
+
+    def picture(self, rgb):
+        return cv2.rotate(rgb, cv2.ROTATE_90_CLOCKWISE if self.clockwise else cv2.ROTATE_90_COUNTERCLOCKWISE)
+
+    def back(self, landmarks, world, w, h):
+        x, y = landmarks[:, 0].copy(), landmarks[:, 1].copy()
+        wx, wy = world[:, 0].copy(), world[:, 1].copy()
+        if self.clockwise:
+            landmarks[:, 0], landmarks[:, 1], world[:, 0], world[:, 1] = y, 1.0 - x, wy, -wx
+        else:
+            landmarks[:, 0], landmarks[:, 1], world[:, 0], world[:, 1] = 1.0 - y, x, -wy, wx
+        landmarks[:, 2] *= h / max(w, 1)
+        return landmarks, world
+
+    def mask_back(self, mask):
+        return cv2.rotate(mask, cv2.ROTATE_90_COUNTERCLOCKWISE if self.clockwise else cv2.ROTATE_90_CLOCKWISE)
+
+
+class Brightened(View):
+    """A dim picture brought to a middle brightness (only tried when its mean is below DIM)."""
+    DIM, TARGET = 80.0, 120.0
+
+    def applies(self, rgb):
+        return float(rgb[::8, ::8].mean()) < self.DIM
+
+    def picture(self, rgb):
+        return cv2.convertScaleAbs(rgb, alpha=self.TARGET / max(float(rgb[::8, ::8].mean()), 1.0))
+
+
+VIEWS: dict[str, View] = {"plain": View(), "mirrored": Mirrored(), "turned-cw": Turned(True),
+                          "turned-ccw": Turned(False), "brightened": Brightened()}
