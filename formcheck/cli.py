@@ -97,7 +97,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="formcheck eval", description="Score every labelled clip (X.mp4 + X.json) in a folder; "
                 "exit 1 if any differs from its label.")
     p.add_argument("folder")
-    p.add_argument("--cache", metavar="DIR", help="landmark log cache (default ~/.cache/formcheck/logs)")
+    p.add_argument("--cache", metavar="DIR", help="landmark log cache (default $FORMCHECK_CACHE_DIR, else ~/.cache/formcheck/logs)")
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N", help="processes for pose inference (default 1)")
     p.add_argument("--augment", type=_augment_arg, metavar="NAME",

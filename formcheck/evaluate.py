@@ -27,6 +27,9 @@ FAULT_WINDOW_S = 1.0
 
 
 def default_cache_dir() -> Path:
+    """FORMCHECK_CACHE_DIR if set (the test suite keeps its own there), else ~/.cache/formcheck/logs."""
+    if os.environ.get("FORMCHECK_CACHE_DIR"):
+        return Path(os.environ["FORMCHECK_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "formcheck" / "logs"
 

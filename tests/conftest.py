@@ -19,6 +19,11 @@ sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, l
 os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
 Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
 atexit.register(shutil.rmtree, os.environ["FORMCHECK_DATA_DIR"], ignore_errors=True)   # no folder left per run
+# Nor the user's landmark-log cache: the suite keeps its own, beside it and named as the suite's,
+# kept between runs (a cold one costs ~15 minutes of inference for the real clips and the
+# mirrored samples). Set FORMCHECK_CACHE_DIR to put it elsewhere.
+os.environ.setdefault("FORMCHECK_CACHE_DIR", str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "formcheck-tests" / "logs"))
 # A suite started in the background by a script has SIGINT ignored, and the commands it starts
 # inherit that (formcheck, like Python, keeps an ignored signal ignored): the Ctrl-C tests need
 # commands that Ctrl-C reaches, as in a terminal.

@@ -1,5 +1,6 @@
 """The foundation: model, estimator on real footage, CLI contract, landmark log round trip."""
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -186,7 +187,8 @@ def test_model_builder_reproduces_the_committed_model(tmp_path):
     import subprocess
     import sys
 
-    cache = ROOT / ".cache"
+    import os
+    cache = Path(os.environ["FORMCHECK_CACHE_DIR"]).parent / "wheels"   # the suite's cache (conftest), not the clone
     wheels = sorted(cache.glob("mediapipe-0.10.21-*.whl"))
     if not wheels:
         got = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
