@@ -9,6 +9,7 @@ import numpy as np
 from formcheck.events import Guidance, MachineState
 from formcheck.exercises import ExerciseMachine, Spec
 from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
+from formcheck.exercises.sideways import SidewaysCheck
 from formcheck.features import FeatureExtractor, Features, LandmarkSmoother
 from formcheck.features.extract import USED, feature_arrays, outline_arrays, outline_view
 from formcheck.features.smoothing import seen_scores, torso_found
@@ -40,6 +41,7 @@ class Session:
         self.smoother = LandmarkSmoother()
         self.extract = FeatureExtractor(with_spine=spec.uses_spine, spine_interval_s=0.2 if series else 0.0)
         self.machine = ExerciseMachine(spec)
+        self.sideways = SidewaysCheck(spec)
         self.report = ReportBuilder(spec.name, source, spec.sides)
         self.report.fps = fps
         self.follow = PersonFollower()
@@ -57,6 +59,8 @@ class Session:
         if lm is not None and not torso_found(lm):
             lm = None
         smoothed = self.smoother(pose.t, lm)
+        if lm is not None:
+            self.sideways.add(pose.t, smoothed, pose.width, pose.height, pose.world)
         features = self.extract(pose, smoothed)
         state, events = self.machine.update(features)
         if notice:  # said, not a set-up problem: counting goes on
@@ -111,8 +115,10 @@ class Session:
             lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], used[:, :, :3].astype(np.float64))
             lm[:, USED, 3:] = seen_scores(used[:, :, 3:])
             right = self.extract.near_side(lm)
-            v = feature_arrays(lm, right, log.header.width, log.header.height,
-                               rec["world"][rows].reshape(len(rows), 33, 3).astype(np.float64))
+            world = rec["world"][rows].reshape(len(rows), 33, 3).astype(np.float64)
+            for j, row in enumerate(rows.tolist()):
+                self.sideways.add(t_list[row], lm[j], log.header.width, log.header.height, world[j])
+            v = feature_arrays(lm, right, log.header.width, log.header.height, world)
             measurable = has_mask[rows] & (v["torso_px"] >= 1e-6) & outline_view(v["shoulder_width"])
             due = self.extract.spine_due(t[rows], measurable)
             v["back_height"], v["spine_curve"] = outline_arrays(lm, right, masks, np.where(due, rows, -1))
@@ -171,4 +177,8 @@ class Session:
     def finish(self) -> dict:
         for e in self.machine.finish(self._last_t):
             self.report.event(e)
+        if not self.machine.state.reps:   # nothing counted: a picture on its side would be why
+            turned = self.sideways.verdict()
+            if turned is not None:
+                self.report.event(turned)
         return self.report.to_dict()

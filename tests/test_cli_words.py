@@ -30,3 +30,30 @@ def test_nothing_counted_says_why(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("bird-dog: 0 reps") and "set-up: Turn sideways to the camera" in lines[1]
+
+
+def test_a_picture_on_its_side_is_named_when_nothing_was_counted(tmp_path):
+    """A phone stood on its long edge: the bird-dog sample turned a quarter shows the person on
+    all fours standing up the picture, nothing is counted, and the summary (and the report) say
+    the picture looks on its side. The check is the spec's start posture on the frames turned
+    back; the seated-row sample scored as bird-dog (a seated person, upright, nothing counted)
+    gets no such line."""
+    import json
+
+    import cv2
+    from pathlib import Path
+    from formcheck.evaluate import cached_log, default_cache_dir
+
+    cap = cv2.VideoCapture(str(sample("bird-dog_good")))
+    clip = tmp_path / "on_its_side.avi"
+    out = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 15, (480, 640))
+    for _ in range(15 * 12):
+        out.write(cv2.rotate(cap.read()[1], cv2.ROTATE_90_CLOCKWISE))
+    out.release()
+    r = run_cli("-e", "bird-dog", "--video", clip, "--no-history", "--headless", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("bird-dog: 0 reps") and "set-up:" in lines[1] and "on its side" in lines[1]
+    assert [g["code"] for g in json.loads((tmp_path / "r.json").read_text())["guidance"]].count("sideways") == 1
+    seated = run_cli("replay", cached_log(Path(sample("seated-row_good")), default_cache_dir()), "-e", "bird-dog")
+    assert seated.returncode == 0 and seated.stdout.startswith("bird-dog: 0 reps") and "on its side" not in seated.stdout

@@ -37,7 +37,7 @@ EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-c
 SEVERITIES = ("info", "warning", "danger")
 
 TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "levels", "position",
-            "rep", "warning", "rep_check", "target", "plot"}
+            "rep", "warning", "rep_check", "target", "plot", "posture"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label", "hold_done_cue"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
@@ -100,6 +100,9 @@ class Spec:
     # where the condition holds, as {signal}_low and {signal}_high (see engine.Levels).
     levels: dict[str, Expr] = field(default_factory=dict)
     stateful: frozenset = frozenset()   # derived: names that depend on the frames before
+    # The start posture (e.g. on all fours), a condition on one frame: at the end of a session
+    # that counted nothing, it is checked on the frames turned a quarter (exercises/sideways.py).
+    posture: Expr | None = None
 
 
 CONFIG_LIMIT = 1 << 20   # a threshold file is a few hundred bytes; more is not a config
@@ -287,7 +290,8 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 target=dict(target), common=common,
                 plot=tuple(n2 for n in raw.get("plot", []) for n2 in
                            (sub(n, s) for s in sides_of(n))),
-                levels={n: Expr(c, f"{where}: levels.{n}") for n, c in raw.get("levels", {}).items()})
+                levels={n: Expr(c, f"{where}: levels.{n}") for n, c in raw.get("levels", {}).items()},
+                posture=Expr(raw["posture"], f"{where}: posture") if "posture" in raw else None)
     _check_names(spec, where)
     _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
@@ -300,6 +304,8 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
         if e.names & stateful:
             stateful.add(n)
     spec.stateful = frozenset(stateful)
+    if spec.posture is not None and spec.posture.names & spec.stateful:
+        raise UsageError(f"{where}: posture reads names that change with the rep in progress; use the frame's own signals")
     for n in spec.plot:
         if n in spec.stateful:
             raise UsageError(f"{where}: plot names {n}, which changes with the rep in progress; plot the signal it is made from")
@@ -330,6 +336,7 @@ def _expressions(spec: Spec):
     exprs += [(f"rep_check {c.code}", c.when, rep_known) for c in spec.rep_checks]
     exprs += [(f"levels.{n}", c, known) for n, c in spec.levels.items()]
     exprs += [(f"levels {n}", Expr(n, f"levels {n}"), known) for n in spec.levels]
+    exprs += [("posture", spec.posture, known)] if spec.posture is not None else []
     return exprs
 
 
@@ -353,6 +360,7 @@ def _check_kinds(spec: Spec, where: str) -> None:
     need += [(f"rep.hold_signals.{n}", e, NUMBER) for n, e in spec.hold_signals.items()]
     need += [(f"rep_check {c.code}", c.when, BOOL) for c in spec.rep_checks]
     need += [(f"levels.{n}", c, BOOL) for n, c in spec.levels.items()]
+    need += [("posture", spec.posture, BOOL)] if spec.posture is not None else []
     for label, e, want in need:
         got = e.kind(kinds)
         if got != want:

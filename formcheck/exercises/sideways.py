@@ -1,0 +1,86 @@
+"""Is the picture on its side?
+
+A phone stood on its long edge, or a video turned a quarter, shows a person on all fours (or
+lying down) standing up the picture: the exercise never enters a position, nothing is counted,
+and nothing said why. So a session keeps a sample of the person's smoothed landmarks (one every
+`EVERY_S`), and at its end, if nothing was counted, checks the exercise's start posture (the
+spec's `posture`, e.g. bird-dog's `fours`) on them as they are and turned a quarter either way.
+If the posture (almost) never holds as filmed but holds often once turned, the report and the
+terminal say the picture looks turned on its side.
+
+Only the spec's posture is checked, with the thresholds of the spec, over the same features as
+counting (`feature_arrays`); a person standing in a superman session also "lies" once turned,
+so the message is worded as an "if"."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from formcheck.events import Guidance
+from formcheck.exercises.engine import FEATURE_NAMES
+from formcheck.features.extract import NearSide, feature_arrays
+
+EVERY_S = 0.5          # one sample each half second
+MAX_SAMPLES = 1200     # 10 minutes at EVERY_S; longer sessions keep every other sample, and so on
+MIN_SAMPLES = 10       # 5 s of the person seen before anything is said
+NEVER_SHARE = 0.05     # the posture held on under 5 % of the samples as filmed ...
+TURNED_SHARE = 0.30    # ... and on 30 % or more once turned
+MESSAGE = ("Nothing was counted and the body looks turned a quarter: if the picture is on its side, "
+           "stand the camera up so that the floor is at the bottom")
+
+
+class SidewaysCheck:
+    def __init__(self, spec):
+        self.spec = spec
+        self.every = EVERY_S
+        self._next = -math.inf
+        self._t: list[float] = []
+        self._lm: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._size = (1, 1)
+
+    def add(self, t: float, landmarks: np.ndarray, width: int, height: int, world: np.ndarray | None) -> None:
+        """One frame in which the person was seen (smoothed landmarks (33, 5), metric (33, 3))."""
+        if self.spec.posture is None or t < self._next:
+            return
+        self._next = t + self.every
+        self._t.append(t)
+        self._lm.append(np.array(landmarks[:, :5], dtype=np.float64))
+        self._world.append(np.full((33, 3), np.nan) if world is None else np.array(world, dtype=np.float64))
+        self._size = (width, height)
+        if len(self._t) > MAX_SAMPLES:
+            self._t, self._lm, self._world = self._t[::2], self._lm[::2], self._world[::2]
+            self.every *= 2
+
+    def share(self, turn: str | None) -> float:
+        """The share of the samples in the posture, with the picture turned a quarter clockwise
+        ("cw"), anticlockwise ("ccw") or as filmed (None)."""
+        lm, world = np.stack(self._lm), np.stack(self._world)
+        width, height = self._size
+        if turn is not None:
+            lm, world = lm.copy(), world.copy()
+            x, y, wx, wy = lm[:, :, 0].copy(), lm[:, :, 1].copy(), world[:, :, 0].copy(), world[:, :, 1].copy()
+            if turn == "cw":    # picture point (x, y) is (1 - y, x) in the clockwise-turned picture
+                lm[:, :, 0], lm[:, :, 1], world[:, :, 0], world[:, :, 1] = 1.0 - y, x, -wy, wx
+            else:
+                lm[:, :, 0], lm[:, :, 1], world[:, :, 0], world[:, :, 1] = y, 1.0 - x, wy, -wx
+            lm[:, :, 2] *= width / max(height, 1)
+            width, height = height, width
+        values = feature_arrays(lm, NearSide()(lm), width, height, world)
+        n = len(lm)
+        env = {**self.spec.thresholds, **self.spec.common}
+        env.update({name: values.get(name, np.full(n, np.nan)) for name in FEATURE_NAMES})   # no outline here
+        for name, expr in self.spec.signals.items():
+            if name not in self.spec.stateful:
+                env[name] = np.broadcast_to(expr.arrays(env), (n,))
+        held = np.broadcast_to(self.spec.posture.arrays(env), (n,))
+        return float(np.count_nonzero(held)) / n
+
+    def verdict(self) -> Guidance | None:
+        """Guidance when the picture looks on its side (call it only when nothing was counted)."""
+        if len(self._t) < MIN_SAMPLES or self.share(None) >= NEVER_SHARE:
+            return None
+        if max(self.share("cw"), self.share("ccw")) < TURNED_SHARE:
+            return None
+        return Guidance(self._t[0], "sideways", MESSAGE)
