@@ -86,18 +86,19 @@ MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18,
 
 def distinct_people(poses, width: int, height: int) -> int:
     """How many of MediaPipe's poses are different people. Asked for two, the landmarker sometimes
-    gives one person twice (the front-view bird-dog sample at 21 s: hip centres 0.02 apart, one
-    skeleton with the arms and one without), and the user was told "2 people in view". A pose
-    whose mid-hip lies within half a torso length of one already counted is the same person;
-    people side by side, or exercising behind the user, are a torso length or more apart."""
-    centres = []
+    gives one person twice (the front-view bird-dog sample at 21 s and 33 s: mid-hips 12 px apart,
+    one skeleton with the arms and one without), and the user was told "2 people in view". A pose
+    whose mid-hip lies within a fifth of the larger skeleton's size (its landmarks' longer
+    extent in the picture; not the torso, which a view from the head end shrinks to a few
+    pixels) of one already counted is the same person. People side by side have their hips a
+    body width apart or more: about a third of a standing or lying body's length."""
+    counted = []
     for pose in poses:
         p = np.array([(q.x * width, q.y * height) for q in pose])
-        hip, shoulder = (p[23] + p[24]) / 2, (p[11] + p[12]) / 2
-        torso = float(np.hypot(*(shoulder - hip)))
-        if all(np.hypot(*(hip - c)) >= 0.5 * max(torso, t) for c, t in centres):
-            centres.append((hip, torso))
-    return len(centres)
+        hip, size = (p[23] + p[24]) / 2, float(np.ptp(p, axis=0).max())
+        if all(np.hypot(*(hip - c)) >= 0.2 * max(size, s) for c, s in counted):
+            counted.append((hip, size))
+    return len(counted)
 
 
 class PoseEstimator:
