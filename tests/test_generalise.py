@@ -92,10 +92,11 @@ def test_every_view_turns_its_landmarks_back_onto_the_picture():
 
 def test_one_person_is_never_announced_as_two():
     """Asked for two poses, MediaPipe sometimes returns one person twice (the front-view bird-dog
-    sample at 21 s and 33 s: two skeletons whose mid-hips are 12 px apart), and the user heard "2
-    people in view". Poses closer than a fifth of the skeleton's size are now one person: no
-    check of the sample counts two (a check every 3 s: 0 is "not checked this frame"). Two people
-    side by side still count as two (tests/test_bad_input.py, the rower and the tabletop)."""
+    sample at 21 s and 33 s: two skeletons whose mid-hips are 12 px apart), or a part of them as a
+    second skeleton, and the user heard "2 people in view". Such poses are now one person (the
+    rule: `distinct_people`): no check of the sample counts two (a check every 3 s: 0 is "not
+    checked this frame"). Two people side by side still count as two (tests/test_bad_input.py,
+    the rower and the tabletop)."""
     log = read_log(cached_log(SAMPLES / "bird-dog_front.mp4", default_cache_dir()))
     people = (log.records["flags"].astype(int) >> 8) & 0xFF
     assert people.max() == 1 and (people == 1).sum() >= 8

@@ -86,19 +86,33 @@ MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18,
 
 def distinct_people(poses, width: int, height: int) -> int:
     """How many of MediaPipe's poses are different people. Asked for two, the landmarker sometimes
-    gives one person twice (the front-view bird-dog sample at 21 s and 33 s: mid-hips 12 px apart,
-    one skeleton with the arms and one without), and the user was told "2 people in view". A pose
-    whose mid-hip lies within a fifth of the larger skeleton's size (its landmarks' longer
-    extent in the picture; not the torso, which a view from the head end shrinks to a few
-    pixels) of one already counted is the same person. People side by side have their hips a
-    body width apart or more: about a third of a standing or lying body's length."""
+    gives one person twice, and the user was told "2 people in view":
+    - the same skeleton twice: the front-view bird-dog sample at 21 s and 33 s, mid-hips 12 px
+      apart, one skeleton with the arms and one without;
+    - a part of the person as a second skeleton: the cat-cow sample dimmed, a skeleton over the
+      hind half of the person, its box 90 % inside the person's.
+    So a pose is the same person as one already counted when its mid-hip is closer than a fifth
+    of the larger skeleton's size (its landmarks' longer extent; not the torso, which a view
+    from the head end shrinks to a few pixels), or when 70 % of its landmarks' box lies inside
+    the other's. People side by side have their hips a body width apart or more (about a third
+    of a body's length) and boxes that overlap little."""
     counted = []
     for pose in poses:
         p = np.array([(q.x * width, q.y * height) for q in pose])
         hip, size = (p[23] + p[24]) / 2, float(np.ptp(p, axis=0).max())
-        if all(np.hypot(*(hip - c)) >= 0.2 * max(size, s) for c, s in counted):
-            counted.append((hip, size))
+        box = (*p.min(axis=0), *p.max(axis=0))
+        if all(np.hypot(*(hip - c)) >= 0.2 * max(size, s) and _inside(box, b) < 0.7 and _inside(b, box) < 0.7
+               for c, s, b in counted):
+            counted.append((hip, size, box))
     return len(counted)
+
+
+def _inside(a, b) -> float:
+    """The share of box a (x0, y0, x1, y1) that lies inside box b."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = max((a[2] - a[0]) * (a[3] - a[1]), 1e-9)
+    return w * h / area
 
 
 class PoseEstimator:
