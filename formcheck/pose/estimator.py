@@ -91,9 +91,11 @@ def distinct_people(poses, width: int, height: int) -> int:
       apart, one skeleton with the arms and one without;
     - a part of the person as a second skeleton: the cat-cow sample dimmed, a skeleton over the
       hind half of the person, its box 90 % inside the person's.
-    So a pose is the same person as one already counted when its mid-hip is closer than a fifth
+    - the same, mirrored, at 18 s: mid-hips 20 px apart for a skeleton 91 px long, the smaller box
+      half inside the other.
+    So a pose is the same person as one already counted when its mid-hip is closer than a quarter
     of the larger skeleton's size (its landmarks' longer extent; not the torso, which a view
-    from the head end shrinks to a few pixels), or when 70 % of its landmarks' box lies inside
+    from the head end shrinks to a few pixels), or when half of its landmarks' box lies inside
     the other's. People side by side have their hips a body width apart or more (about a third
     of a body's length) and boxes that overlap little."""
     counted = []
@@ -101,7 +103,7 @@ def distinct_people(poses, width: int, height: int) -> int:
         p = np.array([(q.x * width, q.y * height) for q in pose])
         hip, size = (p[23] + p[24]) / 2, float(np.ptp(p, axis=0).max())
         box = (*p.min(axis=0), *p.max(axis=0))
-        if all(np.hypot(*(hip - c)) >= 0.2 * max(size, s) and _inside(box, b) < 0.7 and _inside(b, box) < 0.7
+        if all(np.hypot(*(hip - c)) >= 0.25 * max(size, s) and _inside(box, b) < 0.5 and _inside(b, box) < 0.5
                for c, s, b in counted):
             counted.append((hip, size, box))
     return len(counted)
