@@ -20,6 +20,7 @@ import numpy as np
 from formcheck.events import Guidance
 from formcheck.exercises.engine import FEATURE_NAMES
 from formcheck.features.extract import NearSide, feature_arrays
+from formcheck.pose.estimator import VIEWS
 
 EVERY_S = 0.5          # one sample each half second
 MAX_SAMPLES = 1200     # 10 minutes at EVERY_S; longer sessions keep every other sample, and so on
@@ -56,17 +57,13 @@ class SidewaysCheck:
     def share(self, turn: str | None) -> float:
         """The share of the samples in the posture, with the picture turned a quarter clockwise
         ("cw"), anticlockwise ("ccw") or as filmed (None)."""
-        lm, world = np.stack(self._lm), np.stack(self._world)
         width, height = self._size
-        if turn is not None:
-            lm, world = lm.copy(), world.copy()
-            x, y, wx, wy = lm[:, :, 0].copy(), lm[:, :, 1].copy(), world[:, :, 0].copy(), world[:, :, 1].copy()
-            if turn == "cw":    # picture point (x, y) is (1 - y, x) in the clockwise-turned picture
-                lm[:, :, 0], lm[:, :, 1], world[:, :, 0], world[:, :, 1] = 1.0 - y, x, -wy, wx
-            else:
-                lm[:, :, 0], lm[:, :, 1], world[:, :, 0], world[:, :, 1] = y, 1.0 - x, wy, -wx
-            lm[:, :, 2] *= width / max(height, 1)
+        pairs = zip(self._lm, self._world)
+        if turn is not None:   # the picture taken as the estimator's turned view, and turned back
+            view = VIEWS[f"turned-{turn}"]
+            pairs = [view.back(lm.copy(), world.copy(), height, width) for lm, world in pairs]
             width, height = height, width
+        lm, world = (np.stack(a) for a in zip(*pairs))
         values = feature_arrays(lm, NearSide()(lm), width, height, world)
         n = len(lm)
         env = {**self.spec.thresholds, **self.spec.common}
