@@ -46,8 +46,9 @@ def test_every_sample_mirrored_counts_the_same_with_sides_swapped():
 def test_a_dim_room_still_finds_the_person_lying_face_down(tmp_path):
     """The superman sample with the brightness down 40 % (a dim room): MediaPipe's landmarker
     found nobody in any frame (0 of 3 reps, "Step into view"). While nobody is found, formcheck
-    now also shows it the picture brightened (and mirrored, and turned a quarter), and the reps,
-    holds and warnings are those of the undimmed video."""
+    now also shows it the picture in other views, one a frame (here the picture turned a quarter
+    clockwise finds the person from the second frame on), and the reps, holds and warnings are
+    those of the undimmed video."""
     folder = tmp_path / "clips"
     folder.mkdir()
     for suffix in (".mp4", ".json"):
