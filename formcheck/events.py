@@ -10,6 +10,13 @@ class RepCounted:
     count: int                 # total reps so far
     side: str | None = None    # "left"/"right" for sided exercises (bird-dog: the extended leg)
 
+    def spoken(self, reps_by_side: dict | None) -> str:
+        """How the rep is said: a sided rep with that side's own count, as the overlay shows it
+        ("left 2" = the second left rep, not the second rep in all)."""
+        if self.side and reps_by_side:
+            return f"{self.side} {reps_by_side.get(self.side, self.count)}"
+        return f"{self.side} {self.count}" if self.side else str(self.count)
+
 
 @dataclass(frozen=True)
 class HoldEnded:

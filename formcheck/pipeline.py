@@ -169,18 +169,13 @@ class VideoSink:
                 self.close()
 
     def _opencv_name(self) -> str:
-        """The name OpenCV writes to: the path itself, or for a name that is not UTF-8 (OpenCV
-        crashes on one) a plain-named symlink to it, kept until the writer is released."""
-        try:
-            str(self.path).encode("utf-8")
-            return str(self.path)
-        except UnicodeEncodeError:
-            import tempfile
+        """The name OpenCV writes to: the path, or for a name that is not UTF-8 a plain-named
+        symlink to it (`plain_name`), kept until the writer is released."""
+        from formcheck.sources.video import plain_name
+        name, self._link_dir = plain_name(self.path)
+        if self._link_dir is not None:
             open(self.path, "wb").close()
-            self._link_dir = tempfile.TemporaryDirectory(prefix="formcheck-name-")
-            link = os.path.join(self._link_dir.name, "video.mp4")
-            os.symlink(os.fsencode(os.path.abspath(self.path)), link)
-            return link
+        return name
 
     def close(self) -> None:
         if self._writer is not None:
@@ -230,6 +225,11 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
     log = None
     interrupted = False
     output_problems: list[str] = []   # an output that failed mid-session (a full disk): said once, noted in the report
+
+    def said_once(problem: str | None) -> None:
+        if problem and problem not in output_problems:
+            output_problems.append(problem)
+            _say(opts, f"formcheck: {problem}")
     window = Window() if show else None
     t_first = None   # the first frame's time: a live session's saved video counts from it
     bar = progress(getattr(source, "expected_frames", None) if not live else None, opts.quiet or live, "frame")
@@ -247,9 +247,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                         t_first = frame.t
                     if log is not None:
                         log.write(pose)
-                        if log.failed and log.failed not in output_problems:
-                            output_problems.append(log.failed)
-                            _say(opts, f"formcheck: {log.failed}")
+                        said_once(log.failed)
                     step = session.step(pose)
                     warned = want_thumbs and any(isinstance(e, FormWarning) for e in step.events)
                     if video is not None or show or warned:
@@ -265,9 +263,7 @@ def run_driver(opts: RunOptions, make_driver) -> dict:
                                 _say(opts, f"formcheck: {video.note}")
                                 video.note = None
                             video.write(image, frame.t - t_first if live else None)
-                            if video.failed and video.failed not in output_problems:
-                                output_problems.append(video.failed)
-                                _say(opts, f"formcheck: {video.failed}")
+                            said_once(video.failed)
                         if show:
                             if not window.show(image):   # closed with its X button: ends like q
                                 break

@@ -111,7 +111,7 @@ class Routine:
             # The last rep's number goes into the phrase that moves on (said alone, the more
             # important transition would replace it and it would never be heard).
             last = [e for e in step.events if isinstance(e, RepCounted)]
-            count = f"{last[-1].side + ' ' if last[-1].side else ''}{report['reps_by_side'][last[-1].side] if last[-1].side and report['reps_by_side'] else last[-1].count}. " if last else ""
+            count = f"{last[-1].spoken(report['reps_by_side'])}. " if last else ""
             step.events = [e for e in step.events if not isinstance(e, RepCounted)] + last[:-1]
             self._start(self.index + 1)
             if self.done:

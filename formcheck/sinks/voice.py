@@ -92,11 +92,7 @@ class VoiceCoach:
     def __call__(self, t: float, events: list, state: MachineState | None = None) -> None:
         for e in events:
             if isinstance(e, RepCounted):
-                # A sided rep is said with that side's own count, as the overlay shows it
-                # ("left 2" = the second left rep, not the second rep in all).
-                sides = state.reps_by_side if state is not None else None
-                count = sides.get(e.side, e.count) if (e.side and sides) else e.count
-                self.add(Cue(t, f"{e.side} {count}" if e.side else str(count), PRIORITY["rep"], "rep"))
+                self.add(Cue(t, e.spoken(state.reps_by_side if state is not None else None), PRIORITY["rep"], "rep"))
             elif isinstance(e, FormWarning):
                 self.add(Cue(t, e.message, PRIORITY.get(e.severity, 3)))
             elif isinstance(e, Guidance):

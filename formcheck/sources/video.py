@@ -12,20 +12,31 @@ from formcheck.native import quiet_native_stderr
 from formcheck.sources.base import Frame
 
 
-def open_capture(path) -> cv2.VideoCapture:
-    """cv2.VideoCapture of a file, also when its name is not UTF-8 (`caf\\xe9.mp4` from an old disk
-    or a Windows share: OpenCV crashes on such a name). That file is opened through a symlink
-    with a plain name, removed once FFmpeg has the file open."""
+def plain_name(path):
+    """(a name OpenCV can take for `path`, the temporary folder to remove afterwards or None).
+    OpenCV crashes on a name that is not UTF-8 (`caf\\xe9.mp4` from an old disk or a Windows
+    share): such a file gets a plain-named symlink to it in a temporary folder."""
     name = str(path)
     try:
         name.encode("utf-8")
+        return name, None
     except UnicodeEncodeError:
         import tempfile
-        with tempfile.TemporaryDirectory(prefix="formcheck-name-") as tmp:
-            link = os.path.join(tmp, "video" + "".join(c for c in Path(name).suffix if c.isascii()))
-            os.symlink(os.fsencode(os.path.abspath(name)), link)
-            return cv2.VideoCapture(link)
-    return cv2.VideoCapture(name)
+        tmp = tempfile.TemporaryDirectory(prefix="formcheck-name-")
+        link = os.path.join(tmp.name, "video" + "".join(c for c in Path(name).suffix if c.isascii()))
+        os.symlink(os.fsencode(os.path.abspath(name)), link)
+        return link, tmp
+
+
+def open_capture(path) -> cv2.VideoCapture:
+    """cv2.VideoCapture of a file, also when its name is not UTF-8 (through `plain_name`'s
+    symlink, removed once FFmpeg has the file open)."""
+    name, tmp = plain_name(path)
+    try:
+        return cv2.VideoCapture(name)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
 
 
 def probe_video(path: str | os.PathLike) -> cv2.VideoCapture:
