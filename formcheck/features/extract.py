@@ -192,8 +192,8 @@ def _length(B, a, b):
 def _features(B, P, V, N, M) -> dict:
     """Every landmark feature (not the outline), written once for both kinds of numbers `B`.
     P(i) is landmark i (or a (left, right) pair: the near side's) as (x, y) in pixels, V(i)
-    whether it is visible, N(i) its (x, y, presence) in picture units, M(i) its world (metric)
-    position (x, y, z) or None when there is none."""
+    whether it is visible, N(i) its (x, y, presence) in picture units and M(i) its world
+    (metric) position (x, y, z) or None when there is none (a pair: the near side's)."""
     v = {}
 
     def ok(*idx):
@@ -201,6 +201,10 @@ def _features(B, P, V, N, M) -> dict:
         for i in idx[1:]:
             out = out & V(i)
         return out
+
+    def inside(i):   # within the picture, seen or not
+        x, y, _ = N(i)
+        return (x >= 0.0) & (x <= 1.0) & (y >= 0.0) & (y <= 1.0)
 
     s, h, k = P(S), P(H), P(K)
     torso = _length(B, s, h)
@@ -219,11 +223,22 @@ def _features(B, P, V, N, M) -> dict:
     # estimate does not (measured: 21-51 deg on real rows from the side, 3/4 front and front).
     if M(11) is None:
         v["trunk_incline_3d"] = B.where(ok(S, H), NAN, NAN)
+        v["elbow_angle_3d"] = v["trunk_incline_3d"]
     else:
         (ax, ay, az), (bx, by, bz), (cx, cy, cz), (dx_, dy_, dz_) = M(11), M(12), M(23), M(24)
         tx, ty, tz = (ax + bx - cx - dx_) / 2, (ay + by - cy - dy_) / 2, (az + bz - cz - dz_) / 2
         flat = B.sqrt(tx * tx + tz * tz)
         v["trunk_incline_3d"] = B.where(ok(S, H) & (flat + B.abs(ty) > 1e-9), B.atan2(-ty, flat) * DEG, NAN)
+        # The near elbow's angle in MediaPipe's 3-D landmarks, for when the picture's cannot be
+        # read because the wrist is not seen: a hand hanging beside the shins, half hidden by
+        # them (seated row filmed from its other side: wrist visibility 0.42-0.59, the 3-D angle
+        # 147-164 hanging, 96-106 pulled, as the picture's 151-165 and 93-105). Read only while
+        # shoulder, elbow and wrist are inside the picture (outside, every joint is a guess).
+        (ax, ay, az), (bx, by, bz), (cx, cy, cz) = M(S), M(E), M(W)
+        ux, uy, uz, wx, wy, wz = ax - bx, ay - by, az - bz, cx - bx, cy - by, cz - bz
+        n = B.sqrt(ux * ux + uy * uy + uz * uz) * B.sqrt(wx * wx + wy * wy + wz * wz)
+        v["elbow_angle_3d"] = B.where(inside(S) & inside(E) & inside(W) & (n > 1e-9),
+                                      B.acos(B.clip(B.div(ux * wx + uy * wy + uz * wz, n), -1.0, 1.0)) * DEG, NAN)
     v["thigh_incline"] = B.where(ok(H, K), _elevation(B, h, k), NAN)    # + = knees above hips
     v["arm_elev_near"] = B.where(ok(S, W), _elevation(B, s, P(W)), NAN)
     for side, j in (("left", 0), ("right", 1)):
@@ -287,6 +302,9 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
 
     columns: dict = {}
 
+    def pick(i):   # landmark i's index in every frame (the near one of a pair)
+        return np.where(right, i[1], i[0]) if isinstance(i, tuple) else i
+
     def column(i):   # landmark i (or the near one of a pair) of every frame: (x, y, visible)
         if i not in columns:
             if isinstance(i, tuple):
@@ -298,8 +316,8 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
 
     with np.errstate(all="ignore"):
         v = _features(_Arrays, lambda i: column(i)[:2], lambda i: column(i)[2],
-                      lambda i: (lm[:, i, 0], lm[:, i, 1], lm[:, i, 4]),
-                      lambda i: None if world is None else (world[:, i, 0], world[:, i, 1], world[:, i, 2]))
+                      lambda i: tuple(lm[rows, pick(i), c] for c in (0, 1, 4)),
+                      lambda i: None if world is None else tuple(world[rows, pick(i), c] for c in range(3)))
     flat = ~(v["torso_px"] >= 1e-6)
     if flat.any():
         v = {name: np.where(flat, NAN, a) for name, a in v.items()}
@@ -322,8 +340,11 @@ def features_of_frame(lm: np.ndarray, right: bool, width: int, height: int,
         x, y, _, vis, pres = raw[i[side] if isinstance(i, tuple) else i]
         return _visible(_Floats, x, y, vis, pres)
 
-    v = _features(_Floats, point, visible, lambda i: (raw[i][0], raw[i][1], raw[i][4]),
-                  lambda i: None if metric is None else metric[i])
+    def pick(i):
+        return i[side] if isinstance(i, tuple) else i
+
+    v = _features(_Floats, point, visible, lambda i: (raw[pick(i)][0], raw[pick(i)][1], raw[pick(i)][4]),
+                  lambda i: None if metric is None else metric[pick(i)])
     return v if v["torso_px"] >= 1e-6 else None
 
 
