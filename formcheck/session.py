@@ -112,7 +112,7 @@ class Session:
             rows = idx[lo:lo + CHUNK]
             used = raw[rows][:, USED]
             lm = np.zeros((len(rows), 33, 5))
-            lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], used[:, :, :3].astype(np.float64))
+            lm[:, USED, :3] = self.smoother.run([t_list[i] for i in rows], used[:, :, :3].astype(np.float64), USED)
             lm[:, USED, 3:] = seen_scores(used[:, :, 3:])
             right = self.extract.near_side(lm)
             world = rec["world"][rows].reshape(len(rows), 33, 3).astype(np.float64)

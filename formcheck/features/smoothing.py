@@ -5,6 +5,9 @@ import math
 import numpy as np
 
 
+ALL = tuple(range(33))
+
+
 class OneEuro:
     """Vectorised One-Euro filter (Casiez et al., CHI 2012) over an array of any shape.
 
@@ -55,6 +58,80 @@ def torso_found(landmarks: np.ndarray) -> np.ndarray:
     return np.isfinite(landmarks[..., [11, 12, 23, 24], :2]).all(axis=(-2, -1))
 
 
+# Limbs MediaPipe may give each other's labels from one frame to the next (from the side the far
+# leg is often called the near one for a few frames, back and forth: a bird-dog filmed from its
+# other side, 8 swaps in 2.5 s of one hold): (left landmarks, right landmarks), knee and ankle
+# first (the two compared). Legs only: arms swap too, but untangling them was measured to change
+# only one sample's hold (the alternating superman's 5th, by 0.8 s, on an arm signal that hovers
+# at its threshold), in neither direction reliably.
+SWAPPABLE = (((25, 27, 29, 31), (26, 28, 30, 32)),)
+SWAP_RATIO = 0.5       # the crossed labels are this much closer to where the limbs were: a swap
+SWAP_MIN_TORSO = 0.3   # ... and the limbs moved at least this far (torso lengths): apart enough to tell
+
+
+class _Untangle:
+    """Keeps each physical limb in its own filter slot when MediaPipe swaps left and right between
+    frames. Without it the smoother glides the left ankle's slot from one leg to the other and
+    back, and a leg held 30 deg above horizontal reads 7-27 deg in between. The smoothed output
+    keeps MediaPipe's labels of each frame: only the blending is removed, not the labelling.
+
+    A swap is judged between a frame and the one before it (both as MediaPipe labelled them), so
+    a log's frames are judged all at once; which frames are crossed is then a running parity."""
+
+    def __init__(self, index):
+        pos = {lm: i for i, lm in enumerate(index)}
+        self.swaps, compared = [], []
+        for left, right in SWAPPABLE:
+            lrows = [pos[j] for j in left if j in pos]
+            rrows = [pos[j] for j in right if j in pos]
+            self.swaps.append((lrows + rrows, rrows + lrows))
+            compared.append(lrows[:2] + rrows[:2])
+        self.compared = compared
+        self.torso = [pos[j] for j in (11, 12, 23, 24)]
+        self.crossed = np.zeros(len(self.swaps), dtype=np.int64)
+        self.last: np.ndarray | None = None   # the last frame's (K, 2), as labelled
+
+    def crossed_of(self, xy: np.ndarray, restart: np.ndarray) -> np.ndarray:
+        """(N, groups) whether each frame of xy (N, K, 2) has a limb pair crossed against the
+        filter's slots; restart[i]: the filter starts afresh at frame i (uncrossed)."""
+        n = len(xy)
+        before = np.empty_like(xy)
+        before[1:] = xy[:-1]
+        before[0] = xy[0] if self.last is None else self.last
+        s1, s2, h1, h2 = (before[:, i] for i in self.torso)
+        mid = (s1 + s2 - h1 - h2) / 2.0
+        torso = np.sqrt(mid[:, 0] ** 2 + mid[:, 1] ** 2)
+
+        def dist(a, b):
+            d = a - b
+            return np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2)
+
+        flips = np.zeros((n, len(self.swaps)), dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            for g, (l1, l2, r1, r2) in enumerate(self.compared):
+                a1, a2, b1, b2 = xy[:, l1], xy[:, l2], xy[:, r1], xy[:, r2]
+                p1, p2, q1, q2 = before[:, l1], before[:, l2], before[:, r1], before[:, r2]
+                same = dist(a1, p1) + dist(a2, p2) + dist(b1, q1) + dist(b2, q2)
+                cross = dist(a1, q1) + dist(a2, q2) + dist(b1, p1) + dist(b2, p2)
+                flips[:, g] = (same > SWAP_MIN_TORSO * torso) & (cross < SWAP_RATIO * same)
+        flips[restart] = 0
+        count = np.cumsum(flips, axis=0)
+        last_restart = np.maximum.accumulate(np.where(restart, np.arange(n), -1))
+        since = np.maximum(last_restart, 0)
+        base = np.where(last_restart[:, None] >= 0, count[since], -self.crossed)
+        crossed = (count - base) % 2 == 1
+        self.crossed = crossed[-1].astype(np.int64)
+        self.last = xy[-1].copy()
+        return crossed
+
+    def swap(self, arr: np.ndarray, crossed: np.ndarray) -> None:
+        """Swaps the crossed frames' limb pairs of arr (N, K, ...) in place (both ways)."""
+        for g, (lr, rl) in enumerate(self.swaps):
+            frames = np.flatnonzero(crossed[:, g])
+            if len(frames):
+                arr[np.ix_(frames, lr)] = arr[np.ix_(frames, rl)]
+
+
 class LandmarkSmoother:
     """Smooths landmark x, y, z per frame; restarts after the person was lost for `gap_s` seconds.
 
@@ -71,6 +148,7 @@ class LandmarkSmoother:
         self.filter = OneEuro(min_cutoff, beta)
         self.gap_s = gap_s
         self._last_t = None
+        self._untangle: dict[tuple, _Untangle] = {}
 
     def _step(self, t: float, xyz: np.ndarray, check_nan: bool = True) -> np.ndarray:
         """xyz (K, 3) float64, modified in place where NaN."""
@@ -83,18 +161,34 @@ class LandmarkSmoother:
                 xyz[bad] = 0.0 if self.filter._x is None else self.filter._x[bad]
         return self.filter(t, xyz)
 
+    def _crossed(self, t: list[float], xyz: np.ndarray, index: tuple) -> tuple[_Untangle, np.ndarray]:
+        if index not in self._untangle:
+            self._untangle[index] = _Untangle(index)
+        untangle = self._untangle[index]
+        before = [self._last_t] + t[:-1]
+        restart = np.array([b is None or ti - b > self.gap_s for ti, b in zip(t, before)])
+        return untangle, untangle.crossed_of(xyz[:, :, :2], restart)
+
     def __call__(self, t: float, landmarks: np.ndarray | None) -> np.ndarray | None:
         if landmarks is None:
             return None
-        out = np.empty((33, 5))
-        out[:, :3] = self._step(t, landmarks[:, :3].astype(np.float64))
-        out[:, 3:] = seen_scores(landmarks[:, 3:])
-        return out
+        xyz = landmarks[None, :, :3].astype(np.float64)
+        untangle, crossed = self._crossed([t], xyz, ALL)
+        untangle.swap(xyz, crossed)
+        out = np.empty((1, 33, 5))
+        out[0, :, :3] = self._step(t, xyz[0])
+        untangle.swap(out, crossed)
+        out[0, :, 3:] = seen_scores(landmarks[:, 3:])
+        return out[0]
 
-    def run(self, t: list[float], xyz: np.ndarray) -> np.ndarray:
-        """Smoothed (N, K, 3) of the frames `xyz` (N, K, 3) float64 at times `t`, all with a person."""
+    def run(self, t: list[float], xyz: np.ndarray, index: tuple) -> np.ndarray:
+        """Smoothed (N, K, 3) of the frames `xyz` (N, K, 3) float64 of landmarks `index` at times
+        `t`, all with a person (xyz is reordered in place)."""
+        untangle, crossed = self._crossed(t, xyz, index)
+        untangle.swap(xyz, crossed)
         out = np.empty_like(xyz)
         finite = np.isfinite(xyz).all(axis=(1, 2)).tolist()
         for i, ti in enumerate(t):
             out[i] = self._step(ti, xyz[i], check_nan=not finite[i])
+        untangle.swap(out, crossed)
         return out
