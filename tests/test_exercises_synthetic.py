@@ -1,11 +1,13 @@
 """Every exercise machine on synthetic landmark streams from the mannequin's skeleton (noise,
 jitter bursts, the far side's joints drifting): good form counts exactly with no warning, and each
 scripted fault raises its code within 1 s of its start."""
+from dataclasses import replace
+
 import pytest
 
 from formcheck.exercises import load_spec
 from formcheck.session import Session
-from mannequin.scripts import CLIPS
+from mannequin.scripts import CLIPS, HINGE, Script
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
 
@@ -80,3 +82,22 @@ def test_a_leg_held_too_high_is_flagged_while_its_label_flickers():
     times = [w["t_s"] for w in report["warnings"] if w["code"] == "leg_too_high"]
     assert any(fault["start_s"] - 0.2 <= t <= fault["start_s"] + 1.0 for t in times), report["warnings"]
     assert report["reps"] == len(script.reps)
+
+
+def test_a_row_with_the_trunk_near_parallel_counts_without_a_trunk_warning():
+    """Physio sources put a bent-over row's trunk anywhere from ~45 deg down to parallel to the
+    floor. A row with the trunk 15 deg above horizontal counts every rep and is not told "Keep
+    your trunk about 45 degrees forward" (it was, below 20 deg, all set long)."""
+    start = replace(HINGE, trunk=15)
+    script = Script("near-parallel-row", "bent-over-row", start)
+    pulled = replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92)
+    for _ in range(4):
+        script.rep(pulled, hold_s=1.0, move_s=1.0, rest_s=0.6)
+    body, _, side, cam_h = variation("bent-over-row_good")
+    cam = frame_camera(script, body, 30.0, side, cam_h)
+    session = Session(load_spec("bent-over-row"), script.name, 30.0)
+    for frame in landmark_stream(script, body, cam, 30.0, seed=0, with_mask=True):
+        session.step(frame)
+    report = session.finish()
+    assert report["reps"] == 4
+    assert [w["code"] for w in report["warnings"]] == []
