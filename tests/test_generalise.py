@@ -47,6 +47,24 @@ def test_a_dim_room_still_finds_the_person_lying_face_down(tmp_path):
     assert result.ok, result.problems
 
 
+def test_a_picture_padded_with_black_bars_counts_as_without_them(tmp_path):
+    """The samples with black bars at their sides (a 4:3 camera recorded as 16:9). The superman
+    lying face down was found in no frame (the person smaller in the detector's input): the bars
+    are now cut off before the landmarker sees the picture, and its 3 reps count. The front-view
+    bird-dog counted a false rep: MediaPipe read the hips narrow for 2 s, so "turn sideways"
+    (shoulders AND hips wide) lapsed, and an arm reaching at the camera read as raised 48-74
+    deg (also at 960x540 and in 4K). A bird-dog is now on all fours only while the shoulders are
+    not front-view wide (real reps: at most 0.59 torso lengths; there 1.1-1.5)."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("superman_good", "bird-dog_front"):
+        for suffix in (".mp4", ".json"):
+            (folder / f"{name}{suffix}").symlink_to(sample(name).with_suffix(suffix))
+    results = {r.clip: r for r in evaluate(folder, default_cache_dir(), jobs=2, augment="pad")}
+    assert results["superman_good.mp4"].ok, results["superman_good.mp4"].problems
+    assert results["bird-dog_front.mp4"].counted == 0 and results["bird-dog_front.mp4"].ok
+
+
 def test_every_view_turns_its_landmarks_back_onto_the_picture():
     """Each view formcheck shows the landmarker while nobody is found (mirrored, turned a quarter
     either way, brightened) gives, once turned back, the plain picture's landmarks: the same

@@ -3,8 +3,8 @@
 Each augmentation changes a video's pictures the way another room, phone or framing would, so
 that the same labelled clips test whether the exercise machines generalise: the user lying the
 other way round (mirrored), a tighter framing, a tilted camera, a low-resolution camera, a
-phone that drops frames, a dim room. Only `mirror` changes the label: a mirrored person's left
-is their right, so bird-dog's per-side counts swap."""
+phone that drops frames, a dim room, a picture padded with black bars. Only `mirror` changes the
+label: a mirrored person's left is their right, so bird-dog's per-side counts swap."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,6 +45,14 @@ def _dim(share: float):
     return dim
 
 
+def _pillarbox(share: float):
+    def pad(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        bar = round(w * share / 2)
+        return cv2.copyMakeBorder(image, 0, 0, bar, bar, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    return pad
+
+
 @dataclass(frozen=True)
 class Augmentation:
     name: str
@@ -63,6 +71,8 @@ AUGMENTATIONS = {a.name: a for a in (
     Augmentation("360p", "shrunk to 360 pixels high", image=_height(360)),
     Augmentation("drop3", "every 3rd frame dropped (a phone that cannot keep up)", keep=lambda i: i % 3 != 2),
     Augmentation("dark40", "brightness down 40 %", image=_dim(0.40)),
+    Augmentation("pad", "black bars left and right adding a third of the width (a 4:3 camera recorded as 16:9)",
+                 image=_pillarbox(1 / 3)),
 )}
 
 
