@@ -302,8 +302,8 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
 
     columns: dict = {}
 
-    def pick(i):   # landmark i's index in every frame (the near one of a pair)
-        return np.where(right, i[1], i[0]) if isinstance(i, tuple) else i
+    def pick(i):   # landmark i of every frame (the near one of a pair): (frames, index) to index with
+        return (rows, np.where(right, i[1], i[0])) if isinstance(i, tuple) else (slice(None), i)
 
     def column(i):   # landmark i (or the near one of a pair) of every frame: (x, y, visible)
         if i not in columns:
@@ -316,8 +316,8 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
 
     with np.errstate(all="ignore"):
         v = _features(_Arrays, lambda i: column(i)[:2], lambda i: column(i)[2],
-                      lambda i: tuple(lm[rows, pick(i), c] for c in (0, 1, 4)),
-                      lambda i: None if world is None else tuple(world[rows, pick(i), c] for c in range(3)))
+                      lambda i: tuple(lm[(*pick(i), c)] for c in (0, 1, 4)),
+                      lambda i: None if world is None else tuple(world[(*pick(i), c)] for c in range(3)))
     flat = ~(v["torso_px"] >= 1e-6)
     if flat.any():
         v = {name: np.where(flat, NAN, a) for name, a in v.items()}

@@ -76,7 +76,9 @@ class _Untangle:
     keeps MediaPipe's labels of each frame: only the blending is removed, not the labelling.
 
     A swap is judged between a frame and the one before it (both as MediaPipe labelled them), so
-    a log's frames are judged all at once; which frames are crossed is then a running parity."""
+    a log's frames are judged all at once; which frames are crossed is then a running parity. A
+    live frame is judged alone with the same arithmetic on plain floats (`crossed_now`: numpy's
+    per-call overhead made the live smoother 6 times slower), so both give the same answers."""
 
     def __init__(self, index):
         pos = {lm: i for i, lm in enumerate(index)}
@@ -84,33 +86,35 @@ class _Untangle:
         for left, right in SWAPPABLE:
             lrows = [pos[j] for j in left if j in pos]
             rrows = [pos[j] for j in right if j in pos]
-            self.swaps.append((lrows + rrows, rrows + lrows))
+            self.swaps.append((np.array(lrows + rrows, dtype=np.intp), np.array(rrows + lrows, dtype=np.intp)))
             compared.append(lrows[:2] + rrows[:2])
-        self.compared = compared
-        self.torso = [pos[j] for j in (11, 12, 23, 24)]
-        self.crossed = np.zeros(len(self.swaps), dtype=np.int64)
-        self.last: np.ndarray | None = None   # the last frame's (K, 2), as labelled
+        # The rows read, in order: each group's left knee, left ankle, right knee, right ankle,
+        # then the shoulders and hips (the torso's length).
+        self.read = [j for group in compared for j in group] + [pos[j] for j in (11, 12, 23, 24)]
+        self.crossed = [0] * len(self.swaps)   # per group: 1 while the filter's slots are crossed
+        self.last: np.ndarray | None = None   # the last frame's rows read (len(read), 2), as labelled
 
     def crossed_of(self, xy: np.ndarray, restart: np.ndarray) -> np.ndarray:
         """(N, groups) whether each frame of xy (N, K, 2) has a limb pair crossed against the
         filter's slots; restart[i]: the filter starts afresh at frame i (uncrossed)."""
         n = len(xy)
-        before = np.empty_like(xy)
-        before[1:] = xy[:-1]
-        before[0] = xy[0] if self.last is None else self.last
-        s1, s2, h1, h2 = (before[:, i] for i in self.torso)
+        cur = xy[:, self.read]
+        before = np.empty_like(cur)
+        before[1:] = cur[:-1]
+        before[0] = cur[0] if self.last is None else self.last
+        s1, s2, h1, h2 = (before[:, i] for i in range(-4, 0))
         mid = (s1 + s2 - h1 - h2) / 2.0
-        torso = np.sqrt(mid[:, 0] ** 2 + mid[:, 1] ** 2)
+        torso = np.sqrt(mid[:, 0] * mid[:, 0] + mid[:, 1] * mid[:, 1])
 
         def dist(a, b):
-            d = a - b
-            return np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2)
+            dx, dy = a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]
+            return np.sqrt(dx * dx + dy * dy)
 
         flips = np.zeros((n, len(self.swaps)), dtype=np.int64)
         with np.errstate(invalid="ignore"):
-            for g, (l1, l2, r1, r2) in enumerate(self.compared):
-                a1, a2, b1, b2 = xy[:, l1], xy[:, l2], xy[:, r1], xy[:, r2]
-                p1, p2, q1, q2 = before[:, l1], before[:, l2], before[:, r1], before[:, r2]
+            for g in range(len(self.swaps)):
+                a1, a2, b1, b2 = (cur[:, 4 * g + k] for k in range(4))
+                p1, p2, q1, q2 = (before[:, 4 * g + k] for k in range(4))
                 same = dist(a1, p1) + dist(a2, p2) + dist(b1, q1) + dist(b2, q2)
                 cross = dist(a1, q1) + dist(a2, q2) + dist(b1, p1) + dist(b2, p2)
                 flips[:, g] = (same > SWAP_MIN_TORSO * torso) & (cross < SWAP_RATIO * same)
@@ -118,11 +122,38 @@ class _Untangle:
         count = np.cumsum(flips, axis=0)
         last_restart = np.maximum.accumulate(np.where(restart, np.arange(n), -1))
         since = np.maximum(last_restart, 0)
-        base = np.where(last_restart[:, None] >= 0, count[since], -self.crossed)
+        base = np.where(last_restart[:, None] >= 0, count[since], -np.array(self.crossed))
         crossed = (count - base) % 2 == 1
-        self.crossed = crossed[-1].astype(np.int64)
-        self.last = xy[-1].copy()
+        self.crossed = crossed[-1].astype(int).tolist()
+        self.last = cur[-1].copy()
         return crossed
+
+    def crossed_now(self, xy: np.ndarray, restart: bool) -> list[bool]:
+        """`crossed_of` for one frame xy (K, 2), on plain floats: the same operations in the
+        same order, so the same answers bit for bit."""
+        now = xy[self.read]
+        cur, old = now.tolist(), (now if self.last is None else self.last).tolist()
+        self.last = now
+        if restart:
+            self.crossed = [0] * len(self.swaps)
+            return [False] * len(self.swaps)
+        (s1x, s1y), (s2x, s2y), (h1x, h1y), (h2x, h2y) = old[-4:]
+        mx, my = (s1x + s2x - h1x - h2x) / 2.0, (s1y + s2y - h1y - h2y) / 2.0
+        torso = math.sqrt(mx * mx + my * my)
+
+        def dist(a, b):
+            dx, dy = a[0] - b[0], a[1] - b[1]
+            return math.sqrt(dx * dx + dy * dy)
+
+        crossed = self.crossed
+        for g in range(len(self.swaps)):
+            a1, a2, b1, b2 = cur[4 * g:4 * g + 4]
+            p1, p2, q1, q2 = old[4 * g:4 * g + 4]
+            same = dist(a1, p1) + dist(a2, p2) + dist(b1, q1) + dist(b2, q2)
+            cross = dist(a1, q1) + dist(a2, q2) + dist(b1, p1) + dist(b2, p2)
+            if same > SWAP_MIN_TORSO * torso and cross < SWAP_RATIO * same:
+                crossed[g] = 1 - crossed[g]
+        return [c == 1 for c in crossed]
 
     def swap(self, arr: np.ndarray, crossed: np.ndarray) -> None:
         """Swaps the crossed frames' limb pairs of arr (N, K, ...) in place (both ways)."""
@@ -161,30 +192,34 @@ class LandmarkSmoother:
                 xyz[bad] = 0.0 if self.filter._x is None else self.filter._x[bad]
         return self.filter(t, xyz)
 
-    def _crossed(self, t: list[float], xyz: np.ndarray, index: tuple) -> tuple[_Untangle, np.ndarray]:
+    def _untangle_of(self, index: tuple) -> _Untangle:
         if index not in self._untangle:
             self._untangle[index] = _Untangle(index)
-        untangle = self._untangle[index]
-        before = [self._last_t] + t[:-1]
-        restart = np.array([b is None or ti - b > self.gap_s for ti, b in zip(t, before)])
-        return untangle, untangle.crossed_of(xyz[:, :, :2], restart)
+        return self._untangle[index]
 
     def __call__(self, t: float, landmarks: np.ndarray | None) -> np.ndarray | None:
         if landmarks is None:
             return None
-        xyz = landmarks[None, :, :3].astype(np.float64)
-        untangle, crossed = self._crossed([t], xyz, ALL)
-        untangle.swap(xyz, crossed)
-        out = np.empty((1, 33, 5))
-        out[0, :, :3] = self._step(t, xyz[0])
-        untangle.swap(out, crossed)
-        out[0, :, 3:] = seen_scores(landmarks[:, 3:])
-        return out[0]
+        untangle = self._untangle_of(ALL)
+        xyz = landmarks[:, :3].astype(np.float64)
+        crossed = untangle.crossed_now(xyz[:, :2], self._last_t is None or t - self._last_t > self.gap_s)
+        out = np.empty((33, 5))
+        swaps = [pair for pair, c in zip(untangle.swaps, crossed) if c]
+        for lr, rl in swaps:
+            xyz[lr] = xyz[rl]
+        out[:, :3] = self._step(t, xyz)
+        for lr, rl in swaps:
+            out[lr] = out[rl]
+        out[:, 3:] = seen_scores(landmarks[:, 3:])
+        return out
 
     def run(self, t: list[float], xyz: np.ndarray, index: tuple) -> np.ndarray:
         """Smoothed (N, K, 3) of the frames `xyz` (N, K, 3) float64 of landmarks `index` at times
         `t`, all with a person (xyz is reordered in place)."""
-        untangle, crossed = self._crossed(t, xyz, index)
+        untangle = self._untangle_of(index)
+        before = [self._last_t] + t[:-1]
+        restart = np.array([b is None or ti - b > self.gap_s for ti, b in zip(t, before)])
+        crossed = untangle.crossed_of(xyz[:, :, :2], restart)
         untangle.swap(xyz, crossed)
         out = np.empty_like(xyz)
         finite = np.isfinite(xyz).all(axis=(1, 2)).tolist()

@@ -318,24 +318,22 @@ class Bars:
     def __init__(self):
         self.box = None
         self._next_look = 0.0
-        self.step = 1
 
     def __call__(self, bgr: np.ndarray, t: float):
         """(x0, y0, x1, y1) of the picture within the bars (pixels), or None."""
         if self.box is None and t < self._next_look:
             return None
-        self.step = max(1, max(bgr.shape[:2]) // self.GRID)
-        if self.box is not None and not self._black_outside(bgr, *self.box):
+        k = max(1, max(bgr.shape[:2]) // self.GRID)   # every k-th row or column is looked at
+        if self.box is not None and not self._black_outside(bgr, k, *self.box):
             self.box = None
             self._next_look = t
         if t >= self._next_look:
             self._next_look = t + 1.0
-            self.box = self._find(bgr)
+            self.box = self._find(bgr, k)
         return self.box
 
-    def _find(self, bgr: np.ndarray):
+    def _find(self, bgr: np.ndarray, k: int):
         h, w = bgr.shape[:2]
-        k = self.step
         # Every column over a sample of the rows, every row over a sample of the columns: exact
         # edges at a fraction of the cost. A bar is dark and flat (a dark room's corner is not).
         across = np.ascontiguousarray(bgr[::k]).reshape(-1, w * 3)   # (rows sampled, columns x BGR)
@@ -358,8 +356,7 @@ class Bars:
             return None
         return x0, y0, x1, y1
 
-    def _black_outside(self, bgr: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
-        k = self.step
+    def _black_outside(self, bgr: np.ndarray, k: int, x0: int, y0: int, x1: int, y1: int) -> bool:
         bands = (bgr[::k, :x0:k], bgr[::k, x1::k], bgr[:y0:k, ::k], bgr[y1::k, ::k])
         return all(b.size == 0 or int(b.max()) <= self.DARK for b in bands)
 
