@@ -1,4 +1,5 @@
-"""Keeping native libraries' chatter (MediaPipe, TFLite, OpenCV, FFmpeg) off the user's terminal.
+"""Keeping native libraries' chatter (MediaPipe, TFLite, OpenCV, FFmpeg) off the user's terminal,
+and MediaPipe's analytics off the network (`no_native_analytics`).
 
 The C/C++ libraries write straight to file descriptor 2, at any time and from any thread:
 MediaPipe's start-up lines, `W0000 … landmark_projection_calculator` when a person enters the
@@ -16,6 +17,49 @@ import sys
 # Ask the libraries to be quiet as well, before they are loaded: fewer writes to throw away.
 QUIET_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2", "OPENCV_LOG_LEVEL": "SILENT",
              "OPENCV_FFMPEG_LOGLEVEL": "-8", "OPENCV_VIDEOIO_DEBUG": "0"}
+
+
+# MediaPipe 1.x's task runner always creates an analytics logger (TasksStatsProtoLogger) that
+# posts usage reports to https://play.googleapis.com/log through the libcurl linked into
+# libmediapipe.so, from its own thread (HttpAsyncClient), every minute and when a landmarker
+# closes. Neither the Python nor the C options have a switch for it (the logger is made
+# unconditionally in TaskRunner::Create). libcurl does read its proxy from the environment at
+# each transfer, though, and refuses a proxy whose scheme it does not know before it opens any
+# socket: no DNS lookup, no connection (strace: the lookups of play.googleapis.com and the
+# connections to port 53 are gone). A real proxy would still be a connection, so this value
+# is not one.
+NO_PROXY_VALUE = "formcheck-no-network://mediapipe-analytics.invalid"
+ANALYTICS_ENV = ("https_proxy", "HTTPS_PROXY")
+
+
+# The user's own proxy settings, as they were before no_native_analytics() replaced them.
+USER_PROXY_ENV: dict[str, str] = {}
+
+
+def no_native_analytics() -> None:
+    """Point libcurl's HTTPS proxy nowhere in this process (before any landmarker is created;
+    it holds for the life of the process). `no_proxy` is cleared as well, else a host in it
+    would bypass the proxy. formcheck itself opens no HTTPS connection; the one library that
+    may, botocore under an s3:// batch, is given the user's own proxies (user_proxies)."""
+    if os.environ.get(ANALYTICS_ENV[0]) != NO_PROXY_VALUE:
+        USER_PROXY_ENV.clear()
+        USER_PROXY_ENV.update({k: v for k, v in os.environ.items() if k.lower().endswith("_proxy")})
+    for key in ANALYTICS_ENV:
+        os.environ[key] = NO_PROXY_VALUE
+    for key in ("no_proxy", "NO_PROXY"):
+        os.environ.pop(key, None)
+
+
+def user_proxies() -> dict[str, str]:
+    """The user's proxies by URL scheme ({"https": ..., "http": ...}, lower case first as
+    libcurl and Python read them), whether or not no_native_analytics() has run."""
+    env = USER_PROXY_ENV if os.environ.get(ANALYTICS_ENV[0]) == NO_PROXY_VALUE else os.environ
+    found = {}
+    for scheme in ("https", "http"):
+        value = env.get(f"{scheme}_proxy") or env.get(f"{scheme.upper()}_PROXY")
+        if value:
+            found[scheme] = value
+    return found
 
 
 def native_stderr_off_terminal() -> None:

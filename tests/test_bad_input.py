@@ -251,6 +251,39 @@ def test_face_down_start_asks_to_show_the_face(tmp_path):
     assert any(g["code"] == "step_into_view" and "face" in g["message"] for g in rep["guidance"])
 
 
+def network_calls(trace: str) -> list[str]:
+    """The system calls in an `strace -e trace=connect,sendto,sendmsg` log that reach for the
+    network: anything but a local (AF_UNIX) socket."""
+    return [line for line in trace.splitlines()
+            if any(f"{call}(" in line for call in ("connect", "sendto", "sendmsg"))
+            and "AF_UNIX" not in line and "unfinished" not in line and "resumed" not in line
+            and ("AF_INET" in line or "htons(53)" in line or "sendto" in line)]
+
+
+def test_mediapipe_analytics_do_not_reach_for_the_network(tmp_path):
+    """MediaPipe 1.x posts usage analytics to play.googleapis.com from its own thread (a DNS
+    lookup, then HTTPS). formcheck points that thread's proxy at a scheme libcurl refuses, so a
+    whole session makes no network call at all: no lookup, no connection (strace, where it may
+    trace). Without that, the same run shows the lookups to port 53 and the connections."""
+    import os
+    import shutil
+
+    if not shutil.which("strace") or subprocess.run(["strace", "-o", os.devnull, "true"]).returncode:
+        pytest.skip("strace cannot trace here")
+    exe = shutil.which("formcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
+    clip = first_seconds("superman_good", 3.0, tmp_path / "three.mp4")
+    trace = tmp_path / "trace"
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    r = subprocess.run(["strace", "-f", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
+                        *cmd, "-e", "superman", "--video", str(clip), "--headless", "--no-history",
+                        "--report", str(tmp_path / "r.json")], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["pose_detected_ratio"] > 0.5
+    assert r.stderr == ""
+    assert network_calls(trace.read_text()) == []
+
+
 def test_runs_with_no_network_at_all(tmp_path):
     """formcheck needs no network at run time: in a network namespace with no interfaces up
     (unshare -n, where permitted) a whole run succeeds. Nothing in formcheck opens a socket of

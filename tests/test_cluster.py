@@ -210,6 +210,45 @@ def test_fsspec_urls_in_and_out(clips, reference, tmp_path):
     assert got == {**want, "source": "memory:///clinic/superman_good.mp4"}
 
 
+@pytest.mark.parametrize("user_proxy", [None, "http://proxy.clinic.example:3128"])
+def test_object_storage_keeps_the_users_proxy_after_the_model_loads(monkeypatch, user_proxy):
+    """Loading the model points https_proxy nowhere (MediaPipe's analytics, formcheck.native);
+    an s3:// batch in that process still reaches its storage through the user's own proxy, or
+    directly when there is none (botocore would otherwise read the dead proxy)."""
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    from formcheck import native
+    from formcheck.batch import storage
+
+    seen = []
+
+    class FakeS3(MemoryFileSystem):   # s3fs's constructor takes botocore's Config as config_kwargs
+        protocol = ("s3", "s3a")
+
+        def __init__(self, config_kwargs=None, **kwargs):
+            seen.append(config_kwargs)
+            super().__init__(**kwargs)
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            return "/" + str(path).split("://", 1)[-1].strip("/")
+
+    monkeypatch.setitem(sys.modules["fsspec.registry"]._registry, "s3", FakeS3)
+    for key in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(key, raising=False)
+    if user_proxy:
+        monkeypatch.setenv("HTTPS_PROXY", user_proxy)
+    monkeypatch.setattr(native, "USER_PROXY_ENV", {})
+    native.no_native_analytics()   # what creating a landmarker does
+    assert os.environ["https_proxy"] == native.NO_PROXY_VALUE
+    FakeS3.clear_instance_cache()
+    FakeS3().pipe_file(f"/proxied-{bool(user_proxy)}/a.mp4", b"x")
+    found = storage.list_folder(f"s3://proxied-{bool(user_proxy)}", (".mp4",))
+    assert [storage.name_of(f) for f in found] == ["a.mp4"]
+    assert seen[-1] == {"proxies": {"https": user_proxy} if user_proxy else {}}
+
+
 def test_without_the_cluster_extra_one_line(clips, tmp_path):
     fake = tmp_path / "site"
     (fake / "distributed").mkdir(parents=True)

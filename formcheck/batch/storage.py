@@ -15,8 +15,10 @@ import tempfile
 from pathlib import Path
 
 from formcheck.errors import FormcheckError
+from formcheck.native import user_proxies
 
 CHUNK = 1 << 20
+S3_PROTOCOLS = ("s3", "s3a")
 
 
 def is_url(path) -> bool:
@@ -28,8 +30,13 @@ def _fs(url: str):
         import fsspec
     except ImportError:
         raise FormcheckError(f"{url}: reading URLs needs fsspec (pip install -e '.[cluster]')") from None
+    options = {}
+    if url.split("://", 1)[0] in S3_PROTOCOLS:
+        # botocore reads https_proxy as libcurl does, and in a process that has loaded the
+        # model that points nowhere (formcheck.native): give it the user's own proxies instead.
+        options["config_kwargs"] = {"proxies": user_proxies()}
     try:
-        return fsspec.core.url_to_fs(url)
+        return fsspec.core.url_to_fs(url, **options)
     except (ImportError, ValueError) as err:   # an unknown protocol, or its package missing (s3fs)
         raise FormcheckError(f"{url}: {str(err).splitlines()[0]}") from None
 

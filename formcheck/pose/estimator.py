@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.native import no_native_analytics
 from formcheck.native import quiet_native_stderr as _quiet_native_stderr
 from formcheck.pose.types import PoseFrame
 
@@ -173,6 +174,7 @@ class PoseEstimator:
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=2)
         self._options = options
+        no_native_analytics()
         try:
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
