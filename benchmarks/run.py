@@ -67,9 +67,10 @@ def bare(frames, fps) -> float:
     import mediapipe as mpipe
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from formcheck.native import quiet_native_stderr
+    from formcheck.native import no_native_analytics, quiet_native_stderr
     from formcheck.pose.estimator import default_model_path
 
+    no_native_analytics()
     opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(default_model_path())),
                                         running_mode=vision.RunningMode.VIDEO, output_segmentation_masks=True)
     with quiet_native_stderr():

@@ -73,8 +73,10 @@ def test_every_view_turns_its_landmarks_back_onto_the_picture():
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
+    from formcheck.native import no_native_analytics
     from formcheck.pose.estimator import VIEWS, default_model_path
 
+    no_native_analytics()
     cap = cv2.VideoCapture(str(sample("bent-over-row_good")))
     cap.set(cv2.CAP_PROP_POS_FRAMES, 60)
     rgb = cv2.cvtColor(cap.read()[1], cv2.COLOR_BGR2RGB)
