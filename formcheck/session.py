@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.events import Guidance, MachineState
+from formcheck.events import Guidance, MachineState, RepCounted
 from formcheck.exercises import ExerciseMachine, Spec
 from formcheck.exercises.engine import FEATURE_NAMES, guidance_code
 from formcheck.exercises.sideways import SidewaysCheck
@@ -52,6 +52,15 @@ class Session:
         self.series: list[tuple] = []
         self._last_t = 0.0
         self._notice_until = -1.0
+        self._sideways_said = False   # the live "on its side" guidance is said once a session
+
+    def _say_sideways(self, turned: Guidance | None, counted: bool) -> bool:
+        """Whether the live "on its side" guidance is said now (the first one while nothing has
+        been counted)."""
+        if turned is None or counted or self._sideways_said:
+            return False
+        self._sideways_said = True
+        return True
 
     def step(self, pose: PoseFrame) -> Step:
         pose, notice = self.follow(pose)
@@ -59,13 +68,19 @@ class Session:
         if lm is not None and not torso_found(lm):
             lm = None
         smoothed = self.smoother(pose.t, lm)
+        turned = None
         if lm is not None:
-            self.sideways.add(pose.t, smoothed, pose.width, pose.height, pose.world)
+            turned = self.sideways.add(pose.t, smoothed, pose.width, pose.height, pose.world)
         features = self.extract(pose, smoothed)
         state, events = self.machine.update(features)
         if notice:  # said, not a set-up problem: counting goes on
             events = events + [Guidance(pose.t, "more_people", notice)]
-            state.extra["notice"] = notice
+        said_turned = self._say_sideways(turned, state.reps > 0)
+        if said_turned:
+            events = events + [turned]
+        shown = notice or (turned.message if said_turned else None)
+        if shown:
+            state.extra["notice"] = shown
             self._notice_until = pose.t + 4.0
         elif pose.t > self._notice_until:
             state.extra.pop("notice", None)
@@ -95,6 +110,7 @@ class Session:
         raw = rec["landmarks"]
         present = (flags & FLAG_POSE) != 0
         notices: dict[int, str] = {}
+        live_turned: dict[int, Guidance] = {}
         if (people >= 2).any():   # the follower only acts once a crowd was seen: frame by frame
             centres = hip_centres(raw).tolist()
             for i, (ti, k, seen, (cx, cy)) in enumerate(zip(t.tolist(), people.tolist(), present.tolist(), centres)):
@@ -117,7 +133,9 @@ class Session:
             right = self.extract.near_side(lm)
             world = rec["world"][rows].reshape(len(rows), 33, 3).astype(np.float64)
             for j, row in enumerate(rows.tolist()):
-                self.sideways.add(t_list[row], lm[j], log.header.width, log.header.height, world[j])
+                turned = self.sideways.add(t_list[row], lm[j], log.header.width, log.header.height, world[j])
+                if turned is not None:
+                    live_turned[row] = turned
             v = feature_arrays(lm, right, log.header.width, log.header.height, world)
             measurable = has_mask[rows] & (v["torso_px"] >= 1e-6) & outline_view(v["shoulder_width"])
             due = self.extract.spine_due(t[rows], measurable)
@@ -130,12 +148,16 @@ class Session:
         raw_guidance = [guidance_code(*frame, common) for frame in zip(
             present.tolist(), *(features[k].tolist() for k in ("in_frame", "shoulder_width", "hip_width")))]
         events, paused, arrays = self.machine.run(t_list, raw_guidance, features)
+        counted = False
         for i in range(n):
             self.report.frame(t_list[i], present[i])
             for e in events[i]:
                 self.report.event(e)
+                counted = counted or isinstance(e, RepCounted)
             if i in notices:
                 self.report.event(Guidance(t_list[i], "more_people", notices[i]))
+            if self._say_sideways(live_turned.get(i), counted):
+                self.report.event(live_turned[i])
         self._last_t = t_list[-1]
         if self.keep_series:
             shown = present & ~np.asarray(paused)
@@ -177,7 +199,7 @@ class Session:
     def finish(self) -> dict:
         for e in self.machine.finish(self._last_t):
             self.report.event(e)
-        if not self.machine.state.reps:   # nothing counted: a picture on its side would be why
+        if not self.machine.state.reps and not self._sideways_said:   # nothing counted: a picture on its side would be why
             turned = self.sideways.verdict()
             if turned is not None:
                 self.report.event(turned)

@@ -35,8 +35,8 @@ def test_nothing_counted_says_why(tmp_path):
 def test_a_picture_on_its_side_is_named_when_nothing_was_counted(tmp_path):
     """A phone stood on its long edge: the bird-dog sample turned a quarter shows the person on
     all fours standing up the picture, nothing is counted, and the summary (and the report) say
-    the picture looks on its side. The check is the spec's start posture on the frames turned
-    back; the seated-row sample scored as bird-dog (a seated person, upright, nothing counted)
+    the picture looks on its side, live (within the first 8 s) and in the report. The check is
+    the spec's start posture on the frames turned back; the seated-row sample scored as bird-dog (a seated person, upright, nothing counted)
     gets no such line."""
     import json
 
@@ -54,6 +54,20 @@ def test_a_picture_on_its_side_is_named_when_nothing_was_counted(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("bird-dog: 0 reps") and "set-up:" in lines[1] and "on its side" in lines[1]
-    assert [g["code"] for g in json.loads((tmp_path / "r.json").read_text())["guidance"]].count("sideways") == 1
+    turned = [g for g in json.loads((tmp_path / "r.json").read_text())["guidance"] if g["code"] == "sideways"]
+    assert len(turned) == 1
+    # said while the person can still stand the camera up: once 5 s of them were seen (12 s clip)
+    assert 4.5 <= turned[0]["t_s"] < 8.0 and turned[0]["message"].startswith("The picture looks on its side")
+    # a live session shows it on screen and says it at that frame, as the file's report has it
+    from test_replay_engine import _assert_same
+    from formcheck.exercises import load_spec
+    from formcheck.pose.log import read_log
+    from formcheck.session import Session
+    log = read_log(cached_log(clip, tmp_path / "cache"))
+    assert [g["t_s"] for g in _assert_same(log, "bird-dog", "on its side")["guidance"] if g["code"] == "sideways"] == [turned[0]["t_s"]]
+    live = Session(load_spec("bird-dog"), "live", log.header.fps)
+    shown = [(round(step.pose.t, 3), step.state.extra.get("notice")) for step in map(live.step, log.frames())
+             if any(getattr(e, "code", "") == "sideways" for e in step.events)]
+    assert shown == [(turned[0]["t_s"], turned[0]["message"])]
     seated = run_cli("replay", cached_log(Path(sample("seated-row_good")), default_cache_dir()), "-e", "bird-dog")
     assert seated.returncode == 0 and seated.stdout.startswith("bird-dog: 0 reps") and "on its side" not in seated.stdout
