@@ -52,7 +52,8 @@ def _add_scoring(p: argparse.ArgumentParser, required: bool) -> None:
 def add_session_outputs(p: argparse.ArgumentParser) -> None:
     """The options a session and a routine share: window, saved video, landmark log, model, voice, history."""
     p.add_argument("--headless", action="store_true", help="show no window")
-    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file")
+    p.add_argument("--save-video", metavar="OUT.mp4", help="write the annotated frames to a video file "
+                   "(.webm: VP8, plays in browsers, ~10 ms a frame; else H.264 where OpenCV has it, or MPEG-4 Part 2)")
     p.add_argument("--record", metavar="LOG", help="write the per-frame landmark log (replay it later)")
     p.add_argument("--overwrite", action="store_true", help="--record may replace an existing recording")
     p.add_argument("--model", metavar="PATH", help="a MediaPipe pose_landmarker .task (default: bundled full model)")

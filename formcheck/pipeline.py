@@ -115,7 +115,8 @@ class Window:
 
 
 class VideoSink:
-    """Writes annotated frames to an .mp4 (opened at the first frame, when its size is known).
+    """Writes annotated frames to a video (opened at the first frame, when its size is known):
+    `.webm` as VP8, any other name as H.264 or else MPEG-4 Part 2 (`codecs`).
 
     OpenCV's writer says nothing when the disk fills (it warns on the native stderr, which
     formcheck keeps off the terminal), so the file's growth is watched: a file that has not grown
@@ -123,9 +124,16 @@ class VideoSink:
 
     GROWTH_FRAMES = 90
     # H.264 plays in every browser; this OpenCV build (opencv-contrib-python 4.x/5.x wheels) has
-    # no H.264 encoder, and VP9 costs ~87 ms a frame here, more than inference: so MPEG-4 Part 2,
-    # which VLC and players play but browsers do not, and the user is told once how to convert it.
+    # no H.264 encoder. Its FFmpeg does have libvpx: VP8 in WebM plays in browsers too, but costs
+    # ~10-13 ms a 640x480 frame here (VP9: ~90, more than inference; MPEG-4 Part 2: ~2). So a
+    # `.webm` name asks for VP8 and pays that; any other name gets H.264 where OpenCV has it,
+    # else MPEG-4 Part 2, which VLC and players play but browsers do not, and the user is told
+    # once how to get one that a browser plays.
     CODECS = ("avc1", "mp4v")
+    WEBM_CODECS = ("VP80",)
+
+    def codecs(self) -> tuple[str, ...]:
+        return self.WEBM_CODECS if self.path.lower().endswith(".webm") else self.CODECS
 
     def __init__(self, path: str, fps: float):
         self.path, self.fps, self._writer = path, fps, None
@@ -143,15 +151,16 @@ class VideoSink:
         if self._writer is None:
             h, w = image.shape[:2]
             name = self._opencv_name()
-            for codec in self.CODECS:
+            codecs = self.codecs()
+            for codec in codecs:
                 self._writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*codec), self.fps, (w, h))
                 if self._writer.isOpened():
                     break
             if not self._writer.isOpened():
                 raise FormcheckError(f"cannot write video {self.path}")
-            if codec != self.CODECS[0]:
+            if codec != codecs[0]:
                 self.note = (f"{self.path}: this OpenCV has no H.264 encoder, so the video is MPEG-4 Part 2: VLC "
-                             f"plays it; for a browser: ffmpeg -i {self.path} -c:v libx264 out-h264.mp4")
+                             f"plays it; for a browser, save it as .webm (VP8) or: ffmpeg -i {self.path} -c:v libx264 out-h264.mp4")
         copies = 1 if t is None else max(1, round(t * self.fps) + 1 - self._frames)
         for _ in range(copies):
             self._writer.write(image)

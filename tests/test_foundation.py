@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli, sample
+from conftest import ROOT, first_seconds, run_cli, sample
 from formcheck.errors import FormcheckError
 from formcheck.pose.log import read_log
 
@@ -60,6 +60,22 @@ def test_a_live_sessions_saved_video_runs_at_real_speed(tmp_path):
     sink.close()
     frames = int(cv2.VideoCapture(str(tmp_path / "v.mp4")).get(cv2.CAP_PROP_FRAME_COUNT))
     assert frames == 8   # 0.53 s at 15 fps: the session's 0.47 s and its last frame's period
+
+
+def test_a_webm_name_saves_a_video_a_browser_plays(tmp_path):
+    """--save-video X.webm: VP8 in WebM (browsers play it; this OpenCV has no H.264 encoder),
+    every frame there, at the clip's rate, and no advice to convert it."""
+    clip = first_seconds("superman_good", 2.0, tmp_path / "two.mp4")
+    out = tmp_path / "annotated.webm"
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--no-history", "--save-video", out)
+    assert r.returncode == 0 and "H.264" not in r.stderr, r.stderr
+    assert out.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"   # a Matroska/WebM file
+    cap = cv2.VideoCapture(str(out))
+    codec = int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode(errors="replace").lower()
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    assert codec == "vp80" and frames == 30 and round(cap.get(cv2.CAP_PROP_FPS)) == 15
 
 
 def test_landmark_log_replays_to_identical_report(superman_run, tmp_path):
