@@ -249,6 +249,30 @@ def test_object_storage_keeps_the_users_proxy_after_the_model_loads(monkeypatch,
     assert seen[-1] == {"proxies": {"https": user_proxy} if user_proxy else {}}
 
 
+def test_a_full_temporary_folder_costs_only_the_files_that_do_not_fit(tmp_path):
+    """TMPDIR full during `score` (each file's landmark log is written there first): the file
+    whose log does not fit is one row with the reason, the other is scored, exit 1. The full
+    disk is a 256 KB tmpfs in a mount namespace of the test's own (unshare), where permitted."""
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, seconds in (("short", 2.0), ("long", 12.0)):   # logs of ~0.1 and ~0.6 MB
+        first_seconds("superman_good", seconds, folder / f"{name}.mp4")
+        (folder / f"{name}.json").write_text(json.dumps({"exercise": "superman"}))
+    small = tmp_path / "small"
+    small.mkdir()
+    script = f'mount -t tmpfs -o size=256k tmpfs "{small}" && TMPDIR="{small}" exec "$@"'
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", *_cli(), "score", str(folder), "--jobs", "1",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    row = [line for line in (r.stdout + r.stderr).splitlines() if "long" in line]
+    assert row and "cannot write the landmark log" in row[0] and "No space left on device" in row[0], r.stdout + r.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["short.json"]
+    assert json.loads((tmp_path / "out" / "short.json").read_text())["frames"] == 30
+
+
 def test_without_the_cluster_extra_one_line(clips, tmp_path):
     fake = tmp_path / "site"
     (fake / "distributed").mkdir(parents=True)
