@@ -3,6 +3,7 @@ import base64
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -135,6 +136,29 @@ def test_a_fallback_file_in_another_folder_is_imported_by_hand_once(tmp_path):
     (tmp_path / "junk.json").write_text("[1]")
     r = run_cli("history", "--import", tmp_path / "junk.json", env=env)
     assert r.returncode == 1 and r.stderr.strip().endswith("not a formcheck session file")
+
+
+def test_no_database_and_no_fallback_is_one_line_and_the_report_keeps_it(tmp_path):
+    """The database broken, its folder's `unsaved/` unwritable (here a file stands where the
+    folder should be) and the current folder unwritable (procfs): the session ends normally,
+    one line says it is not in the history, and the report has it all."""
+    import subprocess
+    import sys
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "history.sqlite3").write_bytes(b"not a database" * 100)
+    (data / "unsaved").write_text("a file where the folder should be")
+    (data / "safety-note-shown").write_text("tests\n")
+    clip = first_seconds("superman_good", 2.0, tmp_path / "two.mp4")
+    exe = shutil.which("formcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
+    r = subprocess.run([*cmd, "-e", "superman", "--video", str(clip), "--headless", "--report", str(tmp_path / "r.json")],
+                       capture_output=True, text=True, cwd="/proc", env={**os.environ, "FORMCHECK_DATA_DIR": str(data)})
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "this session is not in the history" in lines[0] and "report" in lines[0], r.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["frames"] == 30
+    assert not list(Path("/proc").glob(".session-*")) and (data / "unsaved").is_file()
 
 
 def test_replayed_html_report_has_no_thumbnails_but_the_same_entries(html_run, tmp_path):
