@@ -320,6 +320,42 @@ def test_routine_moves_on_at_a_key_press_and_uses_the_seed_targets():
     assert any(e.message.startswith("Start Reverse tabletop") for e in started.events if hasattr(e, "message"))
 
 
+def test_a_routine_with_a_broken_database_keeps_every_exercise(tmp_path, monkeypatch, capsys):
+    """The history database broken at the end of a routine: each exercise that was done goes to
+    `unsaved/` as its own session at its own start (it once kept only the first), one line says
+    so, and the next session with a working database imports them all."""
+    from types import SimpleNamespace
+
+    from formcheck.pipeline import RunOptions, _finish_session
+
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path))
+    (tmp_path / "history.sqlite3").write_bytes(b"not a database" * 100)
+    routine = Routine(plan_from(None), "scripted", 15.0, rest_s=0.5)
+    frames = _log_frames("bird-dog_good")
+    t = 0.0
+    for part in range(3):   # three exercises seen for 40 frames each, moved on with n
+        for f in frames[:40]:
+            routine.step(dataclasses.replace(f, t=t))
+            t += 1 / 15
+        routine.on_key(ord("n"))
+        for f in frames[40:60]:   # the rest, then the next one starts
+            routine.step(dataclasses.replace(f, t=t))
+            t += 1 / 15
+    started = dt.datetime(2026, 12, 1, 7, 0)
+    _finish_session(RunOptions(exercise="routine", quiet=False), routine, SimpleNamespace(stopped_early=None),
+                    [], {}, started, True, False, [])
+    saved = sorted((tmp_path / "unsaved").glob("session-*.json"))
+    rows = [json.loads(p.read_text()) for p in saved]
+    assert [r["exercise"] for r in sorted(rows, key=lambda r: r["started_at"])] == ["bird-dog", "reverse-tabletop", "bent-over-row", "superman"]
+    assert len(rows) == 4 and len({r["started_at"] for r in rows}) == 4   # the fourth had begun when it ended
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "could not be written" in err[0] and f"and {len(rows) - 1} more" in err[0]
+    (tmp_path / "history.sqlite3").unlink()   # the database works again: the next session imports them
+    history.save_session({"exercise": "superman", "source": "s.mp4", "reps": 1, "reps_by_side": None, "holds": [],
+                          "warnings": [], "duration_s": 5.0}, "live", started + dt.timedelta(hours=1))
+    assert len(history.History().rows()) == len(rows) + 1 and not list((tmp_path / "unsaved").glob("*.json"))
+
+
 def test_routine_cli_rejects_a_bad_target():
     r = run_cli("routine", "--target", "superman=lots")
     assert r.returncode == 2 and "NAME=N" in r.stderr and r.stderr.count("\n") == 1
