@@ -78,3 +78,36 @@ def test_stand_in_camera_ends_with_the_file_and_says_nothing_is_wrong(tmp_path):
     cam = CameraSource(str(first_seconds("superman_good", 3.0, tmp_path / "three.mp4")))   # played in real time
     n = sum(1 for _ in cam)
     assert n > 0 and cam.stopped_early is None
+
+
+def test_a_gif_is_scored_like_a_video_alone_and_in_a_batch(tmp_path):
+    """Exercise demos are often shared as animated gifs: `--video x.gif` and `score` over a
+    folder holding one both score it (a batch used to skip it as not a video)."""
+    import json
+
+    import av
+    import cv2
+
+    from conftest import run_cli
+
+    cap = cv2.VideoCapture(str(sample("bird-dog_good")))
+    folder = tmp_path / "demos"
+    folder.mkdir()
+    out = av.open(str(folder / "bird-dog.gif"), "w")
+    stream = out.add_stream("gif", rate=15)
+    stream.width, stream.height, stream.pix_fmt = 320, 240, "rgb8"
+    for _ in range(30):
+        rgb = cv2.cvtColor(cv2.resize(cap.read()[1], (320, 240)), cv2.COLOR_BGR2RGB)
+        out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+    out.mux(stream.encode())
+    out.close()
+    (folder / "bird-dog.json").write_text(json.dumps({"exercise": "bird-dog"}))
+    alone = run_cli("-e", "bird-dog", "--video", folder / "bird-dog.gif", "--headless", "--no-history",
+                    "--report", tmp_path / "alone.json")
+    assert alone.returncode == 0, alone.stderr
+    batch = run_cli("score", folder, "--jobs", 1, "--out", tmp_path / "out")
+    assert batch.returncode == 0, batch.stderr
+    report = json.loads((tmp_path / "out" / "bird-dog.json").read_text())
+    assert report["frames"] == 30 and report["pose_detected_ratio"] > 0.9
+    alone_s = json.loads((tmp_path / "alone.json").read_text())["duration_s"]
+    assert report["duration_s"] == alone_s and abs(alone_s - 2.0) < 0.05   # a gif's delays are whole centiseconds
