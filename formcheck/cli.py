@@ -198,6 +198,18 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
+def interrupted_by(err: BaseException) -> bool:
+    """Whether `err` was caused by a Ctrl-C (or a TERM or HUP, raised as one): a
+    KeyboardInterrupt anywhere in its chain of causes."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     from formcheck.native import native_stderr_off_terminal
     native_stderr_off_terminal()
@@ -215,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as err:
+        # Python turns a KeyboardInterrupt raised inside some calls into another exception with
+        # it as the cause: Ctrl-C during start-up landed in a class's __set_name__ while
+        # mediapipe imported matplotlib, and came out as a RuntimeError and a traceback.
+        if not interrupted_by(err):
+            raise
+        print("formcheck: stopped", file=sys.stderr)
+        return 130
 
 
 def _main(argv: list[str]) -> int:

@@ -93,6 +93,31 @@ def test_term_and_hangup_end_the_session_like_ctrl_c(tmp_path, sig):
     assert "Traceback" not in err
 
 
+def test_ctrl_c_turned_into_another_error_by_python_is_still_one_line(monkeypatch, capsys):
+    """Ctrl-C that lands in a class's __set_name__ (mediapipe importing matplotlib at start-up)
+    reaches formcheck as a RuntimeError caused by the KeyboardInterrupt: still "stopped", 130,
+    no traceback. Any other error is not taken for a Ctrl-C."""
+    from formcheck import cli
+
+    def interrupted_import(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise RuntimeError("Error calling __set_name__ on '_deprecated_property'") from stop
+
+    monkeypatch.setattr(cli, "_main", interrupted_import)
+    monkeypatch.setattr("formcheck.native.native_stderr_off_terminal", lambda: None)
+    monkeypatch.setattr("formcheck.interrupts.install", lambda: None)
+    assert cli.main(["-e", "superman"]) == 130
+    assert capsys.readouterr().err == "formcheck: stopped\n"
+
+    def broken(argv):
+        raise RuntimeError("a real bug")
+    monkeypatch.setattr(cli, "_main", broken)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        cli.main(["-e", "superman"])
+
+
 @pytest.mark.parametrize("delay", [0.3, 1.0])
 def test_ctrl_c_during_start_up_is_one_line(delay):
     p = subprocess.Popen([sys.executable, "-m", "formcheck", "-e", "superman", "--video", str(sample("superman_good")),
