@@ -50,7 +50,8 @@ def test_a_picture_on_its_side_is_named_when_nothing_was_counted(tmp_path):
     for _ in range(15 * 12):
         out.write(cv2.rotate(cap.read()[1], cv2.ROTATE_90_CLOCKWISE))
     out.release()
-    r = run_cli("-e", "bird-dog", "--video", clip, "--no-history", "--headless", "--report", tmp_path / "r.json")
+    r = run_cli("-e", "bird-dog", "--video", clip, "--no-history", "--headless", "--report", tmp_path / "r.json",
+                "--record", tmp_path / "turned.fclog")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("bird-dog: 0 reps") and "set-up:" in lines[1] and "on its side" in lines[1]
@@ -63,7 +64,7 @@ def test_a_picture_on_its_side_is_named_when_nothing_was_counted(tmp_path):
     from formcheck.exercises import load_spec
     from formcheck.pose.log import read_log
     from formcheck.session import Session
-    log = read_log(cached_log(clip, tmp_path / "cache"))
+    log = read_log(tmp_path / "turned.fclog")
     assert [g["t_s"] for g in _assert_same(log, "bird-dog", "on its side")["guidance"] if g["code"] == "sideways"] == [turned[0]["t_s"]]
     live = Session(load_spec("bird-dog"), "live", log.header.fps)
     shown = [(round(step.pose.t, 3), step.state.extra.get("notice")) for step in map(live.step, log.frames())
