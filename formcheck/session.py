@@ -78,6 +78,8 @@ class Session:
         said_turned = self._say_sideways(turned, state.reps > 0)
         if said_turned:
             events = events + [turned]
+        if self._sideways_said or state.reps > 0:   # a later verdict would not be said: no more checks (~3 ms each)
+            self.sideways.live_checks = False
         shown = notice or (turned.message if said_turned else None)
         if shown:
             state.extra["notice"] = shown

@@ -50,6 +50,7 @@ class SidewaysCheck:
         self._world: list[np.ndarray] = []
         self._size = (1, 1)
         self._taken = 0
+        self.live_checks = True   # off once a live verdict could no longer be said (said, or a rep counted)
 
     def add(self, t: float, landmarks: np.ndarray, width: int, height: int,
             world: np.ndarray | None) -> Guidance | None:
@@ -67,7 +68,8 @@ class SidewaysCheck:
         if len(self._t) > MAX_SAMPLES:
             self._t, self._lm, self._world = self._t[::2], self._lm[::2], self._world[::2]
             self.every *= 2
-        if self._taken >= MIN_SAMPLES and self._taken % LIVE_EVERY == 0 and self._turned(LIVE_WINDOW):
+        if (self.live_checks and self._taken >= MIN_SAMPLES and self._taken % LIVE_EVERY == 0
+                and self._turned(LIVE_WINDOW)):
             return Guidance(t, "sideways", LIVE_MESSAGE)
         return None
 

@@ -337,7 +337,7 @@ class Bars:
     def _find(self, bgr: np.ndarray, k: int):
         h, w = bgr.shape[:2]
         # Every column over a sample of the rows, every row over a sample of the columns: exact
-        # edges at a fraction of the cost. A bar is dark and flat (a dark room's corner is not).
+        # edges at a fraction of the cost.
         across = np.ascontiguousarray(bgr[::k]).reshape(-1, w * 3)   # (rows sampled, columns x BGR)
         col_hi = across.max(axis=0).reshape(w, 3).max(axis=1)
         col_lo = across.min(axis=0).reshape(w, 3).min(axis=1)
