@@ -1,4 +1,6 @@
 import atexit
+import fcntl
+import json
 import os
 import shutil
 import signal
@@ -19,6 +21,10 @@ sys.path.insert(0, str(ROOT / "tools"))   # the mannequin (renderer, skeleton, l
 os.environ["FORMCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="formcheck-test-data-")
 Path(os.environ["FORMCHECK_DATA_DIR"], "safety-note-shown").write_text("tests\n")
 atexit.register(shutil.rmtree, os.environ["FORMCHECK_DATA_DIR"], ignore_errors=True)   # no folder left per run
+# The commands the suite starts keep their temporary files in a folder of the suite's, removed at the
+# end: a batch worker the tests kill (SIGKILL) cannot remove its own, and left one in /tmp per run.
+os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="formcheck-test-tmp-")
+atexit.register(shutil.rmtree, os.environ["TMPDIR"], ignore_errors=True)
 # Nor the user's landmark-log cache: the suite keeps its own, beside it and named as the suite's,
 # kept between runs (a cold one costs ~15 minutes of inference for the real clips and the
 # mirrored samples). Set FORMCHECK_CACHE_DIR to put it elsewhere.
@@ -75,8 +81,26 @@ def sample(name: str) -> Path:
 @pytest.fixture(scope="session")
 def superman_run(tmp_path_factory):
     """One real run of the README's main job on the bundled sample, recording everything."""
-    out = tmp_path_factory.mktemp("superman")
     video = sample("superman_good")
-    proc = run_cli("--exercise", "superman", "--video", video, "--headless", "--record", out / "s.fclog",
-                   "--report", out / "report.json", "--save-video", out / "annotated.mp4")
+    proc, out = once_per_suite(tmp_path_factory, "superman", lambda out: run_cli(
+        "--exercise", "superman", "--video", video, "--headless", "--record", out / "s.fclog",
+        "--report", out / "report.json", "--save-video", out / "annotated.mp4"))
     return proc, out, video
+
+
+def once_per_suite(tmp_path_factory, name: str, make) -> tuple[subprocess.CompletedProcess, Path]:
+    """A session fixture's command, run once for all the suite's test processes (pytest-xdist,
+    pyproject's `-n 2`): the first process that asks runs `make(folder)`, the others wait for it
+    and share the folder and the finished command. Returns (CompletedProcess, folder)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent          # the test processes' folders are side by side in it
+    folder, done = base / name, base / f"{name}.json"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder.mkdir()
+            proc = make(folder)
+            done.write_text(json.dumps({"args": proc.args, "returncode": proc.returncode,
+                                        "stdout": proc.stdout, "stderr": proc.stderr}))
+    return subprocess.CompletedProcess(**json.loads(done.read_text())), folder

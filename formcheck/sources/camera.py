@@ -16,7 +16,11 @@ class CameraSource:
     Frames that arrive while the consumer is busy are dropped (counted in `dropped`), so latency
     never builds up. `device` is a camera index, or a video file path that is played back at its
     own frame rate as a stand-in camera (used by tests and the benchmark: no machine here has one).
-    The stream ends when the camera stops delivering frames for `stall_s` seconds."""
+    The stream ends when the camera stops delivering frames for `stall_s` seconds.
+
+    Reading starts when the frames are first asked for, not when the camera is opened, so the
+    seconds the model takes to load cost no frames: a stand-in camera plays the whole file, as a
+    person starts once the app is watching (on a busy machine its first rep was lost before)."""
 
     live = True
 
@@ -47,9 +51,8 @@ class CameraSource:
         self._cond = threading.Condition()
         self._ended = False
         self._stop = threading.Event()
-        self._t0 = time.perf_counter()
+        self._t0 = 0.0
         self._thread = threading.Thread(target=self._run, name="formcheck-camera", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         index = 0
@@ -77,6 +80,8 @@ class CameraSource:
             self._cond.notify()
 
     def __iter__(self):
+        self._t0 = time.perf_counter()
+        self._thread.start()
         last_t = time.perf_counter()
         while True:
             with self._cond:
