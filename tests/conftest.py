@@ -56,11 +56,13 @@ def real_clips():
     return REAL
 
 
-def first_seconds(name: str, seconds: float, dst: Path) -> Path:
-    """The first `seconds` of a bundled sample, as a video file of its own."""
+def first_seconds(name: str, seconds: float, dst: Path, start: float = 0.0) -> Path:
+    """The first `seconds` of a bundled sample (from `start` s on), as a video file of its own."""
     import cv2
     cap = cv2.VideoCapture(str(sample(name)))
     fps = cap.get(cv2.CAP_PROP_FPS)
+    for _ in range(int(start * fps)):
+        cap.read()
     out = None
     for _ in range(int(seconds * fps)):
         ok, frame = cap.read()

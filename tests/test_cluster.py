@@ -215,7 +215,6 @@ def test_object_storage_keeps_the_users_proxy_after_the_model_loads(monkeypatch,
     """Loading the model points https_proxy nowhere (MediaPipe's analytics, formcheck.native);
     an s3:// batch in that process still reaches its storage through the user's own proxy, or
     directly when there is none (botocore would otherwise read the dead proxy)."""
-    import fsspec
     from fsspec.implementations.memory import MemoryFileSystem
 
     from formcheck import native
