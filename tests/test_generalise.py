@@ -129,10 +129,11 @@ def _cropped(src, dst, keep_left: bool, share: float, seconds: float):
     out.release()
 
 
-def _bird_dog_report(video):
-    """The engine's report on the clip's landmarks, through the suite's log cache (the cropped
-    clip is written the same bytes each run, so MediaPipe reads it once, not every run)."""
-    log = read_log(cached_log(video, default_cache_dir()))
+def _bird_dog_report(video, augment=None):
+    """The engine's report on the clip's landmarks (of the clip augmented by `augment`), through
+    the suite's log cache (a cropped clip is written the same bytes each run, so MediaPipe reads
+    it once, not every run)."""
+    log = read_log(cached_log(video, default_cache_dir(), augment=augment))
     session = Session(load_spec("bird-dog"), str(video), log.header.fps)
     session.run_log(log)
     return session.finish()
@@ -146,10 +147,7 @@ def test_a_bird_dog_filmed_tilted_from_behind_counts_every_rep_and_side(real_cli
     fours is now judged with an enter/exit gap."""
     video = real_clips / "bird-dog__Hpy2GitHub__bird-dog.mp4"
     label = json.loads(video.with_suffix(".json").read_text())
-    log = read_log(cached_log(video, default_cache_dir(), augment=tilt))
-    session = Session(load_spec("bird-dog"), str(video), log.header.fps)
-    session.run_log(log)
-    report = session.finish()
+    report = _bird_dog_report(video, augment=tilt)
     assert report["reps"] == label["reps_total"] and report["reps_by_side"] == label["reps_by_side"]
 
 
