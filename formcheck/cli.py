@@ -230,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         # Python turns a KeyboardInterrupt raised inside some calls into another exception with
         # it as the cause: Ctrl-C during start-up landed in a class's __set_name__ while
-        # mediapipe imported matplotlib, and came out as a RuntimeError and a traceback.
-        if not interrupted_by(err):
+        # mediapipe imported matplotlib, and came out as a RuntimeError and a traceback. Inside
+        # numpy's own import it comes out as an ImportError that names no cause at all ("bad
+        # install ... could not import module datetime"): an error after a Ctrl-C is its doing.
+        if not (interrupted_by(err) or interrupts.requested()):
             raise
         print("formcheck: stopped", file=sys.stderr)
         return 130

@@ -117,6 +117,20 @@ def test_ctrl_c_turned_into_another_error_by_python_is_still_one_line(monkeypatc
     with pytest.raises(RuntimeError, match="a real bug"):
         cli.main(["-e", "superman"])
 
+    # Inside numpy's import the Ctrl-C became an ImportError with no cause (seen at 0.18 s after
+    # start: "... could not import module datetime" and exit 1): the stop was asked for all the same.
+    import threading
+
+    from formcheck import interrupts
+    monkeypatch.setattr(interrupts, "_requested", threading.Event())
+
+    def numpy_interrupted(argv):
+        interrupts._requested.set()    # what the Ctrl-C handler does before it raises
+        raise ImportError("Original error was: PyCapsule_Import could not import module \"datetime\"")
+    monkeypatch.setattr(cli, "_main", numpy_interrupted)
+    assert cli.main(["-e", "superman"]) == 130
+    assert capsys.readouterr().err == "formcheck: stopped\n"
+
 
 @pytest.mark.parametrize("delay", [0.3, 1.0])
 def test_ctrl_c_during_start_up_is_one_line(delay):
