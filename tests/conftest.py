@@ -25,6 +25,8 @@ atexit.register(shutil.rmtree, os.environ["FORMCHECK_DATA_DIR"], ignore_errors=T
 # end: a batch worker the tests kill (SIGKILL) cannot remove its own, and left one in /tmp per run.
 os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="formcheck-test-tmp-")
 atexit.register(shutil.rmtree, os.environ["TMPDIR"], ignore_errors=True)
+# ... and so does Hypothesis (its examples and constants, otherwise `.hypothesis/` in the clone).
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(os.environ["TMPDIR"], "hypothesis")
 # Nor the user's landmark-log cache: the suite keeps its own, beside it and named as the suite's,
 # kept between runs (a cold one costs ~15 minutes of inference for the real clips and the
 # mirrored samples). Set FORMCHECK_CACHE_DIR to put it elsewhere.
