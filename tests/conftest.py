@@ -39,16 +39,17 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def run_cli(*args, timeout=600, env=None):
-    """Run the installed formcheck CLI as a user would; returns CompletedProcess. `env`: changes
-    to the environment (a value of None removes the variable)."""
+def run_cli(*args, timeout=600, env=None, cwd=None):
+    """Run the installed formcheck CLI as a user would (in folder `cwd`); returns CompletedProcess.
+    `env`: changes to the environment (a value of None removes the variable)."""
     exe = shutil.which("formcheck")
     cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
     environ = None
     if env:
         environ = {k: v for k, v in os.environ.items() if env.get(k, "") is not None}
         environ.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=environ)
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=environ,
+                          cwd=cwd)
 
 
 @pytest.fixture(scope="session")

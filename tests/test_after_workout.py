@@ -3,7 +3,6 @@ import base64
 import dataclasses
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -142,18 +141,14 @@ def test_no_database_and_no_fallback_is_one_line_and_the_report_keeps_it(tmp_pat
     """The database broken, its folder's `unsaved/` unwritable (here a file stands where the
     folder should be) and the current folder unwritable (procfs): the session ends normally,
     one line says it is not in the history, and the report has it all."""
-    import subprocess
-    import sys
     data = tmp_path / "data"
     data.mkdir()
     (data / "history.sqlite3").write_bytes(b"not a database" * 100)
     (data / "unsaved").write_text("a file where the folder should be")
     (data / "safety-note-shown").write_text("tests\n")
     clip = first_seconds("superman_good", 2.0, tmp_path / "two.mp4")
-    exe = shutil.which("formcheck")
-    cmd = [exe] if exe else [sys.executable, "-m", "formcheck"]
-    r = subprocess.run([*cmd, "-e", "superman", "--video", str(clip), "--headless", "--report", str(tmp_path / "r.json")],
-                       capture_output=True, text=True, cwd="/proc", env={**os.environ, "FORMCHECK_DATA_DIR": str(data)})
+    r = run_cli("-e", "superman", "--video", clip, "--headless", "--report", tmp_path / "r.json",
+                cwd="/proc", env={"FORMCHECK_DATA_DIR": str(data)})
     assert r.returncode == 0, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "this session is not in the history" in lines[0] and "report" in lines[0], r.stderr
