@@ -12,7 +12,8 @@ from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
 from formcheck.pose.log import read_log
 from formcheck.session import Session
-from mannequin.scripts import ALL_FOURS, Script
+from mannequin.scripts import ALL_FOURS, HINGE, Script
+from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
 
@@ -129,14 +130,18 @@ def _cropped(src, dst, keep_left: bool, share: float, seconds: float):
     out.release()
 
 
-def _bird_dog_report(video, augment=None):
+def _report(video, exercise, augment=None):
     """The engine's report on the clip's landmarks (of the clip augmented by `augment`), through
     the suite's log cache (a cropped clip is written the same bytes each run, so MediaPipe reads
     it once, not every run)."""
     log = read_log(cached_log(video, default_cache_dir(), augment=augment))
-    session = Session(load_spec("bird-dog"), str(video), log.header.fps)
+    session = Session(load_spec(exercise), str(video), log.header.fps)
     session.run_log(log)
     return session.finish()
+
+
+def _bird_dog_report(video, augment=None):
+    return _report(video, "bird-dog", augment)
 
 
 @pytest.mark.parametrize("tilt", ["rot-8", "rot+8"])
@@ -149,6 +154,52 @@ def test_a_bird_dog_filmed_tilted_from_behind_counts_every_rep_and_side(real_cli
     label = json.loads(video.with_suffix(".json").read_text())
     report = _bird_dog_report(video, augment=tilt)
     assert report["reps"] == label["reps_total"] and report["reps_by_side"] == label["reps_by_side"]
+
+
+def test_a_row_with_the_trunk_near_level_filmed_tilted_counts(real_clips):
+    """A one-arm row braced on a bench, its trunk at 13-20 deg, filmed 8 deg off level: the trunk
+    read 5-12 deg, below the 10 deg that kept a plank out of the row, and the rep was lost. A
+    trunk near level (0-20 deg) now counts when a leg stands or kneels under the body (3-D hip
+    to ankle steeper than -65 deg; this clip's standing leg -79..-83)."""
+    report = _report(real_clips / "bent-over-row__Goondoc08__db-row.mp4", "bent-over-row", augment="rot+8")
+    assert report["reps"] == 1 and report["warnings"] == []
+
+
+def _rows_from(start: Pose, yaw: float) -> int:
+    """Reps counted when the mannequin rows its near (right) arm 4 times from `start`, filmed
+    from its right, the camera turned `yaw` deg around it (landmark streams, no MediaPipe)."""
+    s = Script("row", "bent-over-row", start)
+    for _ in range(4):
+        s.rep(replace(start, r_arm=-172, r_elbow=92), hold_s=1.0, move_s=1.0, rest_s=0.6)
+    session = Session(load_spec("bent-over-row"), "synthetic", 15.0)
+    for frame in landmark_stream(s, Body(), frame_camera(s, Body(), 15.0, "right", 0.45, yaw), 15.0, seed=0):
+        session.step(frame)
+    report = session.finish()
+    assert report["warnings"] == []
+    return report["reps"]
+
+
+@pytest.mark.parametrize("yaw", [0.0, -20.0])
+def test_a_row_with_the_trunk_level_counts_and_a_plank_that_pulls_does_not(yaw):
+    """Rowing with the trunk level (reading 1-9 deg), standing on straight legs, counts every
+    rep (before: none, under the 10 deg gate); the same pulls from a plank, trunk at the same
+    angle but the legs stretched back, count none: a near-level trunk is a row's only with a leg
+    under the body."""
+    standing = replace(HINGE, trunk=5, l_thigh=-90, r_thigh=-90, l_knee=10, r_knee=10)
+    plank = Pose(trunk=5, l_arm=-90, r_arm=-90, l_wrist=90, r_wrist=90, l_thigh=-176, r_thigh=-176,
+                 l_foot=-80, r_foot=-80, support=("l_hand", "r_hand", "l_toe", "r_toe"))
+    assert _rows_from(standing, yaw) == 4
+    assert _rows_from(plank, yaw) == 0
+
+
+def test_a_plank_filmed_tilted_is_not_a_row_start(real_clips):
+    """A plank's trunk is near level too: 0-10 deg, but 10-14 filmed 8 deg off level, where it
+    passed the old 10 deg gate and, scored as a row, drew 'keep your trunk about 45 degrees
+    forward' and 'momentum'. Its legs read -5..-40 deg in 3-D, not under the body: the real
+    plank-to-downward-dog flow, tilted, starts no row, counts nothing and draws no warning (level,
+    the eval of the real clips checks the same)."""
+    report = _report(real_clips / "negative__Hpy2GitHub__downward-dog.mp4", "bent-over-row", augment="rot-8")
+    assert report["reps"] == 0 and report["warnings"] == []
 
 
 @pytest.mark.parametrize("limb, keep_left", [("foot", False), ("hand", True)])

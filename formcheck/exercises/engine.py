@@ -18,7 +18,7 @@ from formcheck.exercises.spec import Spec
 from formcheck.features.extract import Features
 
 FEATURE_NAMES = (
-    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "elbow_angle_far", "elbow_angle_3d", "trunk_incline", "trunk_incline_3d", "trunk_pitch", "view_turn", "thigh_incline", "arm_elev_near",
+    "torso_px", "hip_angle", "knee_angle", "elbow_angle", "elbow_angle_far", "elbow_angle_3d", "leg_incline_3d", "trunk_incline", "trunk_incline_3d", "trunk_pitch", "view_turn", "thigh_incline", "arm_elev_near",
     "arm_elev_left", "arm_elev_right", "leg_elev_left", "leg_elev_right", "thigh_elev_left",
     "thigh_elev_right", "arm_elev_low", "thigh_elev_low", "hip_line", "head_height", "neck_lift", "shoulder_width", "hip_width",
     "in_frame", "back_height", "spine_curve",

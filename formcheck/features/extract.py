@@ -224,6 +224,7 @@ def _features(B, P, V, N, M) -> dict:
     if M(11) is None:
         v["trunk_incline_3d"] = B.where(ok(S, H), NAN, NAN)
         v["elbow_angle_3d"] = v["trunk_incline_3d"]
+        v["leg_incline_3d"] = v["trunk_incline_3d"]
     else:
         (ax, ay, az), (bx, by, bz), (cx, cy, cz), (dx_, dy_, dz_) = M(11), M(12), M(23), M(24)
         tx, ty, tz = (ax + bx - cx - dx_) / 2, (ay + by - cy - dy_) / 2, (az + bz - cz - dz_) / 2
@@ -239,6 +240,19 @@ def _features(B, P, V, N, M) -> dict:
         n = B.sqrt(ux * ux + uy * uy + uz * uz) * B.sqrt(wx * wx + wy * wy + wz * wz)
         v["elbow_angle_3d"] = B.where(inside(S) & inside(E) & inside(W) & (n > 1e-9),
                                       B.acos(B.clip(B.div(ux * wx + uy * wy + uz * wz, n), -1.0, 1.0)) * DEG, NAN)
+        # The steeper of the two legs in 3-D (hip -> ankle against the camera's horizontal plane):
+        # a leg standing or kneeling under the body reads -75..-90 (real rows, rotated 8 deg too),
+        # a plank's or a downward dog's on its way to a plank -8..-40, a child's pose's -43..-62.
+        # Each leg read only while its hip and ankle are inside the picture.
+        legs = []
+        for hip, ankle in ((23, 27), (24, 28)):
+            (ax, ay, az), (bx, by, bz) = M(hip), M(ankle)
+            dx_, dy_, dz_ = bx - ax, by - ay, bz - az
+            flat = B.sqrt(dx_ * dx_ + dz_ * dz_)
+            legs.append(B.where(inside(hip) & inside(ankle) & (flat + B.abs(dy_) > 1e-9),
+                                B.atan2(-dy_, flat) * DEG, NAN))
+        left, right = legs
+        v["leg_incline_3d"] = B.where(left != left, right, B.where(right != right, left, B.minimum(left, right)))
     v["thigh_incline"] = B.where(ok(H, K), _elevation(B, h, k), NAN)    # + = knees above hips
     v["arm_elev_near"] = B.where(ok(S, W), _elevation(B, s, P(W)), NAN)
     for side, j in (("left", 0), ("right", 1)):
