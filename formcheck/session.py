@@ -139,6 +139,7 @@ class Session:
                 if turned is not None:
                     live_turned[row] = turned
             v = feature_arrays(lm, right, log.header.width, log.header.height, world)
+            self.extract.view.arrays([t_list[i] for i in rows.tolist()], v)
             measurable = has_mask[rows] & (v["torso_px"] >= 1e-6) & outline_view(v["shoulder_width"])
             due = self.extract.spine_due(t[rows], measurable)
             v["back_height"], v["spine_curve"] = outline_arrays(lm, right, masks, np.where(due, rows, -1))

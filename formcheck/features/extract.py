@@ -24,6 +24,10 @@ MIN_VISIBILITY = 0.5
 # Shoulder width / torso length: up to SIDE_VIEW_WIDTH a side view, from SIDE_VIEW_MAX_WIDTH
 # not one (real footage and the samples: side views 0.02-0.3, 3/4 views 0.6-1.4, front 1.7-3.4).
 SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH = 0.3, 0.6
+# The view is averaged over this many seconds (ViewSmoother): mannequin rows filmed 30-40 deg from
+# side-on drew false 'momentum' warnings at 0.5 s and 1 s, none at 2-3 s; the real clips' reports
+# are the same at 0.001 s, 3 s and 1000 s.
+VIEW_AVERAGE_S = 3.0
 ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
 ARM_POINTS = [i for segment in ARMS for i in segment]
 CHORD_POINTS = np.array([11, 23])   # left shoulder, left hip (+1: the right side's)
@@ -279,21 +283,60 @@ def _features(B, P, V, N, M) -> dict:
     torso_mid = B.maximum(_length(B, mid_sh, mid_hip), 1e-6)
     v["shoulder_width"] = _length(B, l_sh, r_sh) / torso_mid
     v["hip_width"] = _length(B, l_hip, r_hip) / torso_mid
-    # The trunk's pitch as well as this view shows it: the picture's angle from the side (where
-    # it is exact, and the 3-D estimate is noisier: it swings 25 deg with the arms on a real row),
-    # the 3-D estimate once the shoulders open up to the camera (3/4 and front views), blended
-    # in between so that turning does not make the angle jump (the two differ by up to 20 deg).
-    w3d = B.clip(B.div(v["shoulder_width"] - SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH - SIDE_VIEW_WIDTH), 0.0, 1.0)
-    v["view_turn"] = w3d   # 0 = side view .. 1 = 3/4 or front view
-    v["trunk_pitch"] = B.where(w3d <= 0.0, v["trunk_incline"],
-                               B.where(w3d >= 1.0, v["trunk_incline_3d"],
-                                       (1.0 - w3d) * v["trunk_incline"] + w3d * v["trunk_incline_3d"]))
+    _view_blend(B, v, v["shoulder_width"])   # this frame's own view; ViewSmoother redoes it over time
     inside = 0
     for i in BODY:
         x, y, presence = N(i)
         inside = inside + ((x > -0.02) & (x < 1.02) & (y > -0.02) & (y < 1.02) & (presence >= 0.5))
     v["in_frame"] = inside / len(BODY)
     return v
+
+
+def _view_blend(B, v: dict, shoulder_width) -> None:
+    """The trunk's pitch as well as this view shows it: the picture's angle from the side (where
+    it is exact, and the 3-D estimate is noisier: it swings 25 deg with the arms on a real row),
+    the 3-D estimate once the shoulders open up to the camera (3/4 and front views), blended
+    in between so that turning does not make the angle jump (the two differ by up to 20 deg)."""
+    w3d = B.clip(B.div(shoulder_width - SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH - SIDE_VIEW_WIDTH), 0.0, 1.0)
+    v["view_turn"] = w3d   # 0 = side view .. 1 = 3/4 or front view
+    v["trunk_pitch"] = B.where(w3d <= 0.0, v["trunk_incline"],
+                               B.where(w3d >= 1.0, v["trunk_incline_3d"],
+                                       (1.0 - w3d) * v["trunk_incline"] + w3d * v["trunk_incline_3d"]))
+
+
+class ViewSmoother:
+    """How far the camera is turned from side-on is the set-up, not a movement: `view_turn` (and
+    the trunk pitch it blends) follows the shoulders' width averaged over about `tau_s` seconds
+    (an exponential average over time), not each frame's. Between a side and a 3/4 view, where
+    the picture's trunk angle and the 3-D one differ, the width's jitter and slow drift (the far
+    shoulder is a guess) swung the blend between them from one second to the next, and the
+    trunk's reading with it: a steady trunk read a 15-20 deg swing ('momentum'). A frame whose
+    width is not measured has no view (NaN) and leaves the average as it was; after a gap of
+    several `tau_s` the average starts again from the next frame's width."""
+
+    def __init__(self, tau_s: float = VIEW_AVERAGE_S):
+        self.tau_s = tau_s
+        self.width, self.t = NAN, NAN
+
+    def step(self, t: float, width: float) -> float:
+        if width == width:
+            if self.width == self.width and t > self.t:
+                self.width += (1.0 - math.exp((self.t - t) / self.tau_s)) * (width - self.width)
+            elif self.width != self.width:
+                self.width = width
+            self.t = t
+            return self.width
+        return NAN
+
+    def frame(self, t: float, values: dict) -> None:
+        """One frame's features (plain floats), re-blended with the averaged width."""
+        _view_blend(_Floats, values, self.step(t, values["shoulder_width"]))
+
+    def arrays(self, t: list, values: dict) -> None:
+        """N frames' features (arrays, in time order), the same numbers frame by frame."""
+        widths = np.array([self.step(ti, w) for ti, w in zip(t, values["shoulder_width"].tolist())])
+        with np.errstate(all="ignore"):
+            _view_blend(_Arrays, values, widths)
 
 
 def _visible(B, x, y, vis, pres):
@@ -399,6 +442,7 @@ class FeatureExtractor:
     def __init__(self, with_spine: bool = True, side_margin: float = 0.03, spine_interval_s: float = 0.2):
         self.near_side = NearSide(side_margin)
         self.spine_due = SpineSchedule(with_spine, spine_interval_s)
+        self.view = ViewSmoother()
 
     def __call__(self, frame: PoseFrame, smoothed: np.ndarray | None) -> Features:
         if smoothed is None:
@@ -408,6 +452,7 @@ class FeatureExtractor:
         values = features_of_frame(smoothed, right, frame.width, frame.height, frame.world)
         if values is None:
             return Features(frame.t, detected=True, side=side)
+        self.view.frame(frame.t, values)
         if frame.mask is not None and outline_view(values["shoulder_width"]) and self.spine_due.due_at(frame.t):
             back, curve = back_contours(MaskStack(frame.mask[None]), np.zeros(1, dtype=np.intp),
                                         *_outline_points(smoothed[None], np.array([right])))
