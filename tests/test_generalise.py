@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES, sample
 from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
-from formcheck.pose.log import read_log
+from formcheck.pose.log import LandmarkLog, read_log
 from formcheck.session import Session
 from mannequin.scripts import ALL_FOURS, CLIPS, HINGE, Script
 from mannequin.skeleton import Body, Pose
@@ -207,6 +207,35 @@ def test_a_row_filmed_between_side_on_and_three_quarter_draws_no_false_swing():
     follows the width averaged over seconds: every rep, no warning."""
     report = _row_sample_filmed("right", 1.14, 31.0, 24.0)
     assert report["reps"] == 6 and report["warnings"] == []
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+def test_a_quick_row_with_no_pause_at_the_top_counts(fps):
+    """Rows done quickly, 0.5 s up and 0.5 s down with no squeeze at the top: the elbow is past
+    'pulled' for about 0.15 s, under the 0.2 s a position had to last, and 0 or 2 of 4 counted.
+    A rep's far end (the row's pull, the bridge's top) now needs 0.1 s."""
+    start = HINGE
+    s = Script("row", "bent-over-row", start)
+    for _ in range(4):
+        s.rep(replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92), hold_s=0.0, move_s=0.5, rest_s=0.2)
+    body, _, side, cam_h = variation("bent-over-row_good")
+    session = Session(load_spec("bent-over-row"), "synthetic", fps)
+    for frame in landmark_stream(s, body, frame_camera(s, body, fps, side, cam_h), fps, seed=0):
+        session.step(frame)
+    assert session.finish()["reps"] == 4
+
+
+def test_hip_thrusts_done_faster_count_every_rep(real_clips):
+    """The real hip thrusts played 1.5 times faster (their landmark log's clock divided by 1.5, a
+    quicker person): one rep's top lasted under the 0.2 s a position had to last, and 5 of 6
+    counted. Its top ('up') now needs 0.1 s."""
+    video = real_clips / "glute-bridge__Hpy2GitHub__medicine-ball-hip-thrusts.mp4"
+    log = read_log(cached_log(video, default_cache_dir()))
+    records = log.records.copy()
+    records["t"] = records["t"] / 1.5
+    session = Session(load_spec("glute-bridge"), str(video), log.header.fps * 1.5)
+    session.run_log(LandmarkLog(header=log.header, records=records))
+    assert session.finish()["reps"] == 6
 
 
 @pytest.mark.parametrize("yaw", [0.0, -20.0])
