@@ -191,6 +191,20 @@ def _row_sample_filmed(side: str, cam_h: float, yaw: float, fps: float) -> dict:
     return session.finish()
 
 
+def test_a_reverse_tabletop_filmed_from_a_table_counts():
+    """The reverse tabletop sample's script filmed from 1.05 m (a laptop on a table), turned 29
+    deg towards the front: sitting reads 129-131 deg at the hip (117-119 side on and low), and
+    'seated' was below 130: 0 of 4. Seated is now below 140, 20 deg under the top: 4 of 4."""
+    name = "reverse-tabletop_good"
+    make, fault = CLIPS[name]
+    script = make(name, fault)
+    session = Session(load_spec("reverse-tabletop"), "synthetic", 24.0)
+    for frame in landmark_stream(script, Body(), frame_camera(script, Body(), 24.0, "right", 1.05, 29.0), 24.0, seed=0):
+        session.step(frame)
+    report = session.finish()
+    assert report["reps"] == 4 and report["warnings"] == []
+
+
 def test_a_row_filmed_three_quarter_from_the_front_counts_the_pulls():
     """Filmed 38 deg from side-on towards the front, the near elbow's 92 deg pull reads 109-117
     in the picture, never past the 105 deg of 'pulled': 0 of 6. From 3/4 its 3-D angle (88 deg)
