@@ -268,7 +268,7 @@ def test_a_row_with_the_trunk_level_counts_and_a_plank_that_pulls_does_not(yaw):
 def test_a_plank_filmed_tilted_is_not_a_row_start(real_clips):
     """A plank's trunk is near level too: 0-10 deg, but 10-14 filmed 8 deg off level, where it
     passed the old 10 deg gate and, scored as a row, drew 'keep your trunk about 45 degrees
-    forward' and 'momentum'. Its legs read -5..-40 deg in 3-D, not under the body: the real
+    forward' and 'momentum'. Its legs read -8..-40 deg in 3-D, not under the body: the real
     plank-to-downward-dog flow, tilted, starts no row, counts nothing and draws no warning (level,
     the eval of the real clips checks the same)."""
     report = _report(real_clips / "negative__Hpy2GitHub__downward-dog.mp4", "bent-over-row", augment="rot-8")

@@ -25,8 +25,8 @@ MIN_VISIBILITY = 0.5
 # not one (real footage and the samples: side views 0.02-0.3, 3/4 views 0.6-1.4, front 1.7-3.4).
 SIDE_VIEW_WIDTH, SIDE_VIEW_MAX_WIDTH = 0.3, 0.6
 # The view is averaged over this many seconds (ViewSmoother): mannequin rows filmed 30-40 deg from
-# side-on drew false 'momentum' warnings at 0.5 s and 1 s, none at 2-3 s; the real clips' reports
-# are the same at 0.001 s, 3 s and 1000 s.
+# side-on drew false 'momentum' warnings at 0.5 s and 1 s, none at 2-3 s; the eval of the real
+# clips and the samples (18 runs) is the same unaveraged and at 3 s (the real clips' at 1000 s too).
 VIEW_AVERAGE_S = 3.0
 ARMS = ((11, 13), (13, 15), (12, 14), (14, 16))   # upper arms and forearms, for the outline
 ARM_POINTS = [i for segment in ARMS for i in segment]
@@ -246,7 +246,7 @@ def _features(B, P, V, N, M) -> dict:
                                       B.acos(B.clip(B.div(ux * wx + uy * wy + uz * wz, n), -1.0, 1.0)) * DEG, NAN)
         # The steeper of the two legs in 3-D (hip -> ankle against the camera's horizontal plane):
         # a leg standing or kneeling under the body reads -75..-90 (real rows, rotated 8 deg too),
-        # a plank's or a downward dog's on its way to a plank -8..-40, a child's pose's -43..-62.
+        # a plank's or a downward dog's on its way to a plank -3..-40, a child's pose's -43..-62.
         # Each leg read only while its hip and ankle are inside the picture.
         legs = []
         for hip, ankle in ((23, 27), (24, 28)):
