@@ -16,6 +16,7 @@ from mannequin.scripts import ALL_FOURS, CLIPS, HINGE, Script
 from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
+from synthetic_sweep import stream_report
 from tempo_sweep import reps_at
 
 
@@ -172,10 +173,7 @@ def _rows_from(start: Pose, yaw: float) -> int:
     s = Script("row", "bent-over-row", start)
     for _ in range(4):
         s.rep(replace(start, r_arm=-172, r_elbow=92), hold_s=1.0, move_s=1.0, rest_s=0.6)
-    session = Session(load_spec("bent-over-row"), "synthetic", 15.0)
-    for frame in landmark_stream(s, Body(), frame_camera(s, Body(), 15.0, "right", 0.45, yaw), 15.0, seed=0):
-        session.step(frame)
-    report = session.finish()
+    report = stream_report(s, Body(), 15.0, "right", 0.45, yaw)
     assert report["warnings"] == []
     return report["reps"]
 
@@ -183,26 +181,16 @@ def _rows_from(start: Pose, yaw: float) -> int:
 def _row_sample_filmed(side: str, cam_h: float, yaw: float, fps: float) -> dict:
     """The standing row sample's script (6 reps) filmed from `side` at `cam_h` m, the camera
     turned `yaw` deg around the person (+ = towards their front): the report (no MediaPipe)."""
-    name = "bent-over-row_good"
-    make, fault = CLIPS[name]
-    script = make(name, fault)
-    session = Session(load_spec("bent-over-row"), "synthetic", fps)
-    for frame in landmark_stream(script, Body(), frame_camera(script, Body(), fps, side, cam_h, yaw), fps, seed=0):
-        session.step(frame)
-    return session.finish()
+    make, fault = CLIPS["bent-over-row_good"]
+    return stream_report(make("bent-over-row_good", fault), Body(), fps, side, cam_h, yaw)
 
 
 def test_a_reverse_tabletop_filmed_from_a_table_counts():
     """The reverse tabletop sample's script filmed from 1.05 m (a laptop on a table), turned 29
     deg towards the front: sitting reads 129-131 deg at the hip (117-119 side on and low), and
     'seated' was below 130: 0 of 4. Seated is now below 140, 20 deg under the top: 4 of 4."""
-    name = "reverse-tabletop_good"
-    make, fault = CLIPS[name]
-    script = make(name, fault)
-    session = Session(load_spec("reverse-tabletop"), "synthetic", 24.0)
-    for frame in landmark_stream(script, Body(), frame_camera(script, Body(), 24.0, "right", 1.05, 29.0), 24.0, seed=0):
-        session.step(frame)
-    report = session.finish()
+    make, fault = CLIPS["reverse-tabletop_good"]
+    report = stream_report(make("reverse-tabletop_good", fault), Body(), 24.0, "right", 1.05, 29.0)
     assert report["reps"] == 4 and report["warnings"] == []
 
 
@@ -234,10 +222,7 @@ def test_a_quick_row_with_no_pause_at_the_top_counts(fps):
     for _ in range(4):
         s.rep(replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92), hold_s=0.0, move_s=0.5, rest_s=0.2)
     body, _, side, cam_h = variation("bent-over-row_good")
-    session = Session(load_spec("bent-over-row"), "synthetic", fps)
-    for frame in landmark_stream(s, body, frame_camera(s, body, fps, side, cam_h), fps, seed=0):
-        session.step(frame)
-    assert session.finish()["reps"] == 4
+    assert stream_report(s, body, fps, side, cam_h)["reps"] == 4
 
 
 def test_hip_thrusts_done_faster_count_every_rep(real_clips):

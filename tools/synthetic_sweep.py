@@ -26,6 +26,17 @@ from mannequin.stream import landmark_stream  # noqa: E402
 from render_samples import frame_camera  # noqa: E402
 
 
+def stream_report(script, body: Body, fps: float, side: str, cam_h: float, yaw: float = 0.0, seed: int = 0) -> dict:
+    """formcheck's report on the script's landmark stream, filmed from `side` at `cam_h` m with
+    the camera turned `yaw` deg around the person (no rendering, no MediaPipe)."""
+    spec = load_spec(script.exercise)
+    session = Session(spec, script.name, fps)
+    cam = frame_camera(script, body, fps, side, cam_h, yaw=yaw)
+    for frame in landmark_stream(script, body, cam, fps, seed=seed, with_mask=spec.uses_spine):
+        session.step(frame)
+    return session.finish()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=0)
@@ -38,16 +49,11 @@ def main() -> int:
     for name in (k for k in CLIPS if k.endswith("_good") or k == "superman_alternating"):
         make, fault = CLIPS[name]
         script = make(name, fault)
-        spec = load_spec(script.exercise)
         for i in range(args.per_script):
             side, cam_h, yaw = rng.choice(["left", "right"]), rng.uniform(cam_lo, cam_hi), rng.uniform(-turn, turn)
             fps = rng.choice([15.0, 24.0, 30.0])
             body = Body(height_scale=rng.uniform(0.85, 1.15), girth=rng.uniform(0.85, 1.3))
-            session = Session(spec, name, fps)
-            cam = frame_camera(script, body, fps, side, cam_h, yaw=yaw)
-            for frame in landmark_stream(script, body, cam, fps, seed=i, with_mask=spec.uses_spine):
-                session.step(frame)
-            report = session.finish()
+            report = stream_report(script, body, fps, side, cam_h, yaw, seed=i)
             ok = report["reps"] == len(script.reps)
             if script.exercise == "bird-dog":
                 ok = ok and report["reps_by_side"] == {s: sum(r["side"] == s for r in script.reps)

@@ -188,6 +188,13 @@ def _elevation(B, frm, to):
     return B.where(adx + B.abs(dy) < 1e-9, NAN, B.atan2(-dy, adx) * DEG)
 
 
+def _incline_3d(B, x, y, z):
+    """The 3-D vector (x, y, z)'s angle in degrees above the camera's horizontal plane (MediaPipe's
+    metric y points down), and whether the vector has a length at all."""
+    flat = B.sqrt(x * x + z * z)
+    return B.atan2(-y, flat) * DEG, flat + B.abs(y) > 1e-9
+
+
 def _length(B, a, b):
     dx, dy = a[0] - b[0], a[1] - b[1]
     return B.sqrt(dx * dx + dy * dy)
@@ -232,8 +239,8 @@ def _features(B, P, V, N, M) -> dict:
     else:
         (ax, ay, az), (bx, by, bz), (cx, cy, cz), (dx_, dy_, dz_) = M(11), M(12), M(23), M(24)
         tx, ty, tz = (ax + bx - cx - dx_) / 2, (ay + by - cy - dy_) / 2, (az + bz - cz - dz_) / 2
-        flat = B.sqrt(tx * tx + tz * tz)
-        v["trunk_incline_3d"] = B.where(ok(S, H) & (flat + B.abs(ty) > 1e-9), B.atan2(-ty, flat) * DEG, NAN)
+        incline, has_length = _incline_3d(B, tx, ty, tz)
+        v["trunk_incline_3d"] = B.where(ok(S, H) & has_length, incline, NAN)
         # The near elbow's angle in MediaPipe's 3-D landmarks, for when the picture's cannot be
         # read because the wrist is not seen: a hand hanging beside the shins, half hidden by
         # them (seated row filmed from its other side: wrist visibility 0.42-0.59, the 3-D angle
@@ -251,10 +258,8 @@ def _features(B, P, V, N, M) -> dict:
         legs = []
         for hip, ankle in ((23, 27), (24, 28)):
             (ax, ay, az), (bx, by, bz) = M(hip), M(ankle)
-            dx_, dy_, dz_ = bx - ax, by - ay, bz - az
-            flat = B.sqrt(dx_ * dx_ + dz_ * dz_)
-            legs.append(B.where(inside(hip) & inside(ankle) & (flat + B.abs(dy_) > 1e-9),
-                                B.atan2(-dy_, flat) * DEG, NAN))
+            incline, has_length = _incline_3d(B, bx - ax, by - ay, bz - az)
+            legs.append(B.where(inside(hip) & inside(ankle) & has_length, incline, NAN))
         left, right = legs
         v["leg_incline_3d"] = B.where(left != left, right, B.where(right != right, left, B.minimum(left, right)))
     v["thigh_incline"] = B.where(ok(H, K), _elevation(B, h, k), NAN)    # + = knees above hips
@@ -283,7 +288,6 @@ def _features(B, P, V, N, M) -> dict:
     torso_mid = B.maximum(_length(B, mid_sh, mid_hip), 1e-6)
     v["shoulder_width"] = _length(B, l_sh, r_sh) / torso_mid
     v["hip_width"] = _length(B, l_hip, r_hip) / torso_mid
-    _view_blend(B, v, v["shoulder_width"])   # this frame's own view; ViewSmoother redoes it over time
     inside = 0
     for i in BODY:
         x, y, presence = N(i)
@@ -352,7 +356,8 @@ def feature_arrays(lm: np.ndarray, right: np.ndarray, width: int, height: int,
                    world: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The features of N frames: lm (N, 33, 5) smoothed landmarks, `right` (N,) which side is
     nearest, world (N, 33, 3) the metric landmarks (or None). Frames whose torso has no length
-    get NaN everywhere."""
+    get NaN everywhere. Not here: `view_turn` and `trunk_pitch`, which depend on the
+    frames before (ViewSmoother adds them; the sideways check's postures do not read them)."""
     rows = np.arange(len(lm))
     x, y = lm[:, :, 0] * width, lm[:, :, 1] * height    # pixels: angles true to the picture
     visible = _visible(_Arrays, lm[:, :, 0], lm[:, :, 1], lm[:, :, 3], lm[:, :, 4])
