@@ -12,7 +12,7 @@ from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
 from formcheck.pose.log import read_log
 from formcheck.session import Session
-from mannequin.scripts import ALL_FOURS, CLIPS, HINGE, Script
+from mannequin.scripts import ALL_FOURS, CLIPS, HINGE, SUPINE, Script
 from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
@@ -223,6 +223,21 @@ def test_a_quick_row_with_no_pause_at_the_top_counts(fps):
         s.rep(replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92), hold_s=0.0, move_s=0.5, rest_s=0.2)
     body, _, side, cam_h = variation("bent-over-row_good")
     assert stream_report(s, body, fps, side, cam_h)["reps"] == 4
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+def test_a_rep_finished_as_the_recording_stops_counts(fps):
+    """Two bridges; the recording stops the moment the hips are back on the mat (a gif cut
+    tight, Ctrl-C straight after the last rep). 'down' held for under its 0.2 s when the frames
+    ended, and the last rep was lost: 1 of 2. A position whose condition holds on the last two
+    frames or more now counts at the end."""
+    top = next(k.pose for k in CLIPS["glute-bridge_good"][0]("glute-bridge_good", False).keys if k.pose.trunk != SUPINE.trunk)
+    s = Script("bridge", "glute-bridge", SUPINE)
+    s.rep(top, hold_s=2.0, move_s=1.0, rest_s=1.0)
+    s.rep(top, hold_s=2.0, move_s=0.6, rest_s=0.0)
+    body, _, side, cam_h = variation("glute-bridge_good")
+    report = stream_report(s, body, fps, side, cam_h)
+    assert report["reps"] == 2 and report["warnings"] == []
 
 
 def test_hip_thrusts_done_faster_count_every_rep(real_clips):

@@ -1,15 +1,19 @@
 """Every labelled clip (the bundled samples and the real dev clips) scored as if the person had
 moved faster or slower: each clip's landmark log replayed with its clock divided by a factor
-(1.5 = everything 1.5 times faster). Prints the clips whose rep count differs from the label, then
-the tally per factor. No new inference: the logs are `formcheck eval`'s cached ones.
+(1.5 = everything 1.5 times faster), and with --backwards played from its end to its start (a rep
+backwards is still a rep; the clip starts where it ended, so a position cut short at either end of
+the recording shows). Prints the clips whose rep count differs from the label, then the tally per
+factor. No new inference: the logs are `formcheck eval`'s cached ones.
 
-    python tools/tempo_sweep.py [--real ../shared/clips/real] [--factor 0.6 1 1.5 2]"""
+    python tools/tempo_sweep.py [--real ../shared/clips/real] [--factor 0.6 1 1.5 2] [--backwards]"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -20,9 +24,13 @@ from formcheck.pose.log import LandmarkLog, read_log  # noqa: E402
 from formcheck.session import Session  # noqa: E402
 
 
-def reps_at(video: Path, exercise: str, factor: float) -> int:
+def reps_at(video: Path, exercise: str, factor: float, backwards: bool = False) -> int:
     log = read_log(cached_log(video, default_cache_dir()))
     records = log.records.copy()
+    if backwards:
+        records = records[::-1].copy()
+        records["t"] = records["t"][0] - records["t"]
+        records["index"] = np.arange(len(records))
     records["t"] = records["t"] / factor
     session = Session(load_spec(exercise), str(video), log.header.fps * factor)
     session.run_log(LandmarkLog(header=log.header, records=records))
@@ -33,6 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "clips" / "real")
     ap.add_argument("--factor", type=float, nargs="+", default=[0.6, 1.0, 1.5, 2.0])
+    ap.add_argument("--backwards", action="store_true", help="each log played from its end to its start")
     args = ap.parse_args()
     labels = sorted((ROOT / "sample_videos").glob("*.json"))
     if args.real.is_dir():
@@ -47,7 +56,7 @@ def main() -> int:
     for factor in args.factor:
         exact = 0
         for video, exercise, expected in clips:
-            got = reps_at(video, exercise, factor)
+            got = reps_at(video, exercise, factor, args.backwards)
             exact += got == expected
             if got != expected:
                 print(f"x{factor:g}: {video.name}: {got} of {expected}")
