@@ -102,7 +102,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N", help="processes for pose inference (default 1)")
     p.add_argument("--augment", type=_augment_arg, metavar="NAME",
-                   help="score the clips augmented: " + ", ".join(_augmentations()))
+                   help="score the clips augmented: " + ", ".join(_augmentations()) + "; several joined by commas apply together")
     _add_cluster(p)
     p.add_argument("--quiet", "-q", action="store_true")
     return p
@@ -122,8 +122,10 @@ def _augmentations():
 
 
 def _augment_arg(value: str) -> str:
-    if value not in _augmentations():
-        raise argparse.ArgumentTypeError(f"unknown augmentation '{value}'; choose one of: {', '.join(_augmentations())}")
+    for part in value.split(","):
+        if part not in _augmentations():
+            raise argparse.ArgumentTypeError(f"unknown augmentation '{part}'; choose one of: {', '.join(_augmentations())}"
+                                             " (or several joined by commas)")
     return value
 
 

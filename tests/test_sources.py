@@ -6,7 +6,7 @@ import numpy as np
 
 import pytest
 
-from conftest import first_seconds, sample
+from conftest import first_seconds, run_cli, sample
 from formcheck.errors import FormcheckError
 from formcheck.sources import CameraSource, VideoFileSource
 
@@ -112,3 +112,29 @@ def test_a_gif_is_scored_in_a_batch(tmp_path):
     report = json.loads((tmp_path / "out" / "bird-dog.json").read_text())
     assert report["frames"] == 30 and report["pose_detected_ratio"] > 0.9
     assert abs(report["duration_s"] - 2.0) < 0.05   # the gif's own delays (whole centiseconds)
+
+
+def test_augmentations_joined_by_commas_apply_together(tmp_path):
+    """`formcheck eval DIR --augment 360p,drop3` (a cheap phone: low resolution and dropped
+    frames at once): the pictures and the kept frames are those of each augmentation in turn, a
+    mirror twice keeps bird-dog's sides as labelled, and a misspelt part is a one-line error."""
+    import cv2
+    from formcheck.sources.augment import AUGMENTATIONS, augmentation
+
+    def frames(augment, n):
+        src = VideoFileSource(sample("superman_good"), augment=augment)
+        got = [(f.index, f.image) for _, f in zip(range(n), src)]
+        src.close()
+        return got
+
+    plain = frames(None, 18)
+    both = frames(augmentation("mirror,drop3"), 12)
+    assert [i for i, _ in both] == [i for i, _ in plain if i % 3 != 2]
+    by_index = dict(plain)
+    for i, image in both:
+        assert np.array_equal(image, by_index[i][:, ::-1])
+    small = frames(augmentation("crop10,360p"), 1)[0][1]
+    assert np.array_equal(small, AUGMENTATIONS["360p"].image(AUGMENTATIONS["crop10"].image(plain[0][1])))
+    assert augmentation("mirror,rot+8").swap_sides and not augmentation("mirror,mirror").swap_sides
+    r = run_cli("eval", tmp_path, "--augment", "mirror,rot8")
+    assert r.returncode == 2 and "unknown augmentation 'rot8'" in r.stderr and len(r.stderr.strip().splitlines()) == 1

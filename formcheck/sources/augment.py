@@ -77,7 +77,25 @@ AUGMENTATIONS = {a.name: a for a in (
 
 
 def augmentation(name: str) -> Augmentation:
+    """One augmentation by name, or several joined by commas ("360p,drop3": a cheap phone's low
+    resolution and dropped frames together), applied in the order given."""
     from formcheck.errors import UsageError
-    if name not in AUGMENTATIONS:
-        raise UsageError(f"unknown augmentation {name!r}; choose from: {', '.join(AUGMENTATIONS)}")
-    return AUGMENTATIONS[name]
+    parts = name.split(",")
+    for part in parts:
+        if part not in AUGMENTATIONS:
+            raise UsageError(f"unknown augmentation {part!r}; choose from: {', '.join(AUGMENTATIONS)} "
+                             "(or several joined by commas)")
+    if len(parts) == 1:
+        return AUGMENTATIONS[name]
+    chain = [AUGMENTATIONS[p] for p in parts]
+    images = [a.image for a in chain if a.image is not None]
+    keeps = [a.keep for a in chain if a.keep is not None]
+
+    def image(im: np.ndarray) -> np.ndarray:
+        for f in images:
+            im = f(im)
+        return im
+
+    return Augmentation(name, "; ".join(a.what for a in chain), image=image if images else None,
+                        keep=(lambda i: all(k(i) for k in keeps)) if keeps else None,
+                        swap_sides=sum(a.swap_sides for a in chain) % 2 == 1)
