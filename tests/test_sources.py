@@ -118,7 +118,6 @@ def test_augmentations_joined_by_commas_apply_together(tmp_path):
     """`formcheck eval DIR --augment 360p,drop3` (a cheap phone: low resolution and dropped
     frames at once): the pictures and the kept frames are those of each augmentation in turn, a
     mirror twice keeps bird-dog's sides as labelled, and a misspelt part is a one-line error."""
-    import cv2
     from formcheck.sources.augment import AUGMENTATIONS, augmentation
 
     def frames(augment, n):
