@@ -225,6 +225,17 @@ def test_a_quick_row_with_no_pause_at_the_top_counts(fps):
     assert stream_report(s, body, fps, side, cam_h)["reps"] == 4
 
 
+def test_a_cat_cow_filmed_three_quarter_counts_both_extremes():
+    """The cat-cow sample's script filmed from 0.86 m, turned 22 deg from side-on: both cows
+    were held, no cat was ever entered (from 3/4 the back's outline near the shoulder and hip
+    rises with its middle, so the curve, middle minus ends, stays under the cat's threshold, or
+    the shoulders read too wide for the outline to be traced): 0 of 2. A back raised above this
+    person's own low is a cat too: 2 of 2, no warning."""
+    make, fault = CLIPS["cat-cow_good"]
+    report = stream_report(make("cat-cow_good", fault), Body(), 15.0, "left", 0.86, -22.0)
+    assert report["reps"] == 2 and report["warnings"] == []
+
+
 @pytest.mark.parametrize("fps", [15.0, 30.0])
 def test_a_rep_finished_as_the_recording_stops_counts(fps):
     """Two bridges; the recording stops the moment the hips are back on the mat (a gif cut
