@@ -234,6 +234,10 @@ def test_a_cat_cow_filmed_three_quarter_counts_both_extremes():
     make, fault = CLIPS["cat-cow_good"]
     report = stream_report(make("cat-cow_good", fault), Body(), 15.0, "left", 0.86, -22.0)
     assert report["reps"] == 2 and report["warnings"] == []
+    # Each extreme is held 11 s. Frames whose outline is not measured are still hold time: a
+    # cat was timed 3.5 s when only the measured frames counted.
+    assert [h["position"][:3] for h in report["holds"]] == ["cat", "cow", "cat", "cow"]
+    assert all(h["seconds"] > 8.0 for h in report["holds"]), report["holds"]
 
 
 @pytest.mark.parametrize("fps", [15.0, 30.0])

@@ -436,11 +436,13 @@ class ExerciseMachine:
         above = [i for i, f in enumerate(frames) if f[2] >= threshold]
         if not above:
             return None
-        # From the first to the last frame at the peak: a noisy dip inside is still the hold;
-        # only bad form (the frames' good flag) takes time off it.
-        span = frames[above[0]:above[-1] + 1]
-        good = sum(f[1] for f in span[1:] if f[3])
-        return span[0][0], span[-1][0], good
+        # From the first to the last frame at the peak: a noisy dip inside is still the hold, and
+        # so are frames whose signal was not measured (the back's outline from 3/4: a cat held
+        # 11 s was timed 3.7 s when only its measured frames counted); only bad form (the frames'
+        # good flag) takes time off it.
+        start, end = frames[above[0]][0], frames[above[-1]][0]
+        good = sum(f[1] for f in h["frames"] if start < f[0] <= end and f[3])
+        return start, end, good
 
     def _update_hold(self, t: float, dt: float, active_rules: list, row) -> None:
         """A hold is timed only while the form is good: no hold-breaking warning is active and the
