@@ -122,10 +122,12 @@ def _augmentations():
 
 
 def _augment_arg(value: str) -> str:
-    for part in value.split(","):
-        if part not in _augmentations():
-            raise argparse.ArgumentTypeError(f"unknown augmentation '{part}'; choose one of: {', '.join(_augmentations())}"
-                                             " (or several joined by commas)")
+    from formcheck.errors import UsageError
+    from formcheck.sources.augment import augmentation
+    try:
+        augmentation(value)
+    except UsageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
     return value
 
 
