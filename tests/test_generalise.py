@@ -12,7 +12,7 @@ from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
 from formcheck.pose.log import read_log
 from formcheck.session import Session
-from mannequin.scripts import ALL_FOURS, CLIPS, HINGE, SUPINE, Script
+from mannequin.scripts import ALL_FOURS, CHAIR_HINGE, CLIPS, HINGE, SUPINE, Script
 from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
@@ -284,6 +284,26 @@ def test_a_plank_filmed_tilted_is_not_a_row_start(real_clips):
     report = _report(real_clips / "negative__Hpy2GitHub__downward-dog.mp4", "bent-over-row", augment="rot-8")
     assert report["reps"] == 0 and report["warnings"] == []
 
+
+
+@pytest.mark.parametrize("hinge", ["standing", "on a chair"])
+def test_getting_into_the_row_and_standing_up_after_it_draws_no_warning(hinge):
+    """A set as people do it: upright, hinge forward, three clean rows, then up again. The rest
+    position (arms hanging) was kept while the person stood up, so the trunk rising 45 -> 88 deg
+    read as a swing ('momentum') and then as 'trunk out of range'; and settling down into the
+    hinge before the first pull counted towards that pull's swing. Both are a rest, not the row:
+    3 reps and no warning."""
+    start = HINGE if hinge == "standing" else CHAIR_HINGE
+    upright = replace(start, trunk=90, neck=0)
+    s = Script("row", "bent-over-row", upright, lead_s=1.0)
+    s.move(1.5, start).hold(1.0)
+    for _ in range(3):
+        s.rep(replace(start, l_arm=-172, r_arm=-172, l_elbow=92, r_elbow=92), hold_s=1.0, move_s=1.0, rest_s=0.6)
+    s.move(1.2, upright).hold(2.0)
+    body, _, side, _ = variation("bent-over-row_good")
+    for cam_h in (0.3, 0.6):
+        report = stream_report(s, body, 15.0, side, cam_h)
+        assert report["reps"] == 3 and report["warnings"] == [], (cam_h, report["warnings"])
 
 @pytest.mark.parametrize("limb, keep_left", [("foot", False), ("hand", True)])
 def test_bird_dog_counts_from_what_is_seen_when_a_limb_leaves_the_picture(tmp_path, limb, keep_left):

@@ -242,13 +242,16 @@ class ExerciseMachine:
         row = row_at(i)
         self._env_at, self._env_i = env_at, i   # for a rep check, if a rep ends this frame
         ranges = {}
-        for name, slot in self._track_slots:  # running range over the rep in progress: {name}_range
+        # Over the rep in progress: {name}_range (highest minus lowest so far) and {name}_rise
+        # (now minus the lowest so far: a rise, not the settling down into the start position).
+        for name, slot in self._track_slots:
             v = row[slot]
             if self._rep_start is not None and v == v:
                 lo_hi = self._track.setdefault(name, [v, v])
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
             lo_hi = self._track.get(name)
             ranges[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
+            ranges[f"{name}_rise"] = v - lo_hi[0] if lo_hi and v == v else NAN
         if self._view_slot is not None and self._new_view(t, row[self._view_slot]):
             for level in self._levels.values():
                 level.clear()

@@ -7,7 +7,8 @@ A spec declares, with no code:
   [[position]]   named positions, each entered when `enter` holds for `dwell_s` and left when
                  `exit` holds (enter/exit thresholds differ: hysteresis).
   [rep]          sequences of positions that make one rep, which positions are holds and
-                 which signals' ranges over a rep the rep checks may use.
+                 which signals are tracked over a rep: `{name}_range` (highest minus lowest
+                 so far in the rep) and `{name}_rise` (now minus the lowest so far).
   [[warning]]    per-frame form rules: code, condition, positions it applies in, duration, cue.
   [[rep_check]]  rules checked once per finished rep (e.g. no pause at the top).
   plot           signals the HTML report draws over time (with spine_curve, reps, warnings).
@@ -299,7 +300,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     # Names whose value depends on the frames before (the rep's tracked ranges, the person's
     # levels, and signals using them): expressions reading them are evaluated frame by frame
     # even when scoring a file.
-    stateful = {f"{t}_range" for t in spec.track} | _level_names(spec)
+    stateful = _track_names(spec) | _level_names(spec)
     for n, e in spec.signals.items():
         if e.names & stateful:
             stateful.add(n)
@@ -317,8 +318,12 @@ def _known_names(spec: Spec) -> tuple[set, set]:
     from formcheck.exercises.engine import FEATURE_NAMES, REP_VARIABLES
 
     known = set(FEATURE_NAMES) | set(spec.signals) | set(spec.thresholds) | set(spec.common)
-    known |= {f"{t}_range" for t in spec.track} | _level_names(spec)
+    known |= _track_names(spec) | _level_names(spec)
     return known, known | set(REP_VARIABLES)
+
+
+def _track_names(spec: Spec) -> set:
+    return {f"{t}_{what}" for t in spec.track for what in ("range", "rise")}
 
 
 def _level_names(spec: Spec) -> set:
