@@ -2,6 +2,7 @@
 import fractions
 import time
 
+import cv2
 import numpy as np
 
 import pytest
@@ -137,3 +138,27 @@ def test_augmentations_joined_by_commas_apply_together(tmp_path):
     assert augmentation("mirror,rot+8").swap_sides and not augmentation("mirror,mirror").swap_sides
     r = run_cli("eval", tmp_path, "--augment", "mirror,rot8")
     assert r.returncode == 2 and "unknown augmentation 'rot8'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_harder_augmentations_are_the_pictures_they_name():
+    """`--augment rot+15 / rot-15 / crop20 / noise`: a phone propped crooked, a framing that cuts
+    off hands and feet, grain. The grain is the same on every run for the same picture, or a
+    cached landmark log would no longer be the log of the pictures it names."""
+    from formcheck.sources.augment import AUGMENTATIONS
+
+    cap = cv2.VideoCapture(str(sample("bird-dog_good")))
+    image = cap.read()[1]
+    cap.release()
+    h, w = image.shape[:2]
+    tight = AUGMENTATIONS["crop20"].image(image)
+    assert tight.shape[:2] == (h - 2 * round(h * 0.1), w - 2 * round(w * 0.1))
+    assert np.array_equal(tight, image[round(h * 0.1):h - round(h * 0.1), round(w * 0.1):w - round(w * 0.1)])
+    for name, sign in (("rot+15", 1), ("rot-15", -1)):
+        turned = AUGMENTATIONS[name].image(image)
+        # the picture's top-right corner turns out of view anticlockwise, the top-left clockwise
+        corner = turned[:4, -4:] if sign > 0 else turned[:4, :4]
+        assert turned.shape == image.shape and corner.max() == 0
+    grainy = AUGMENTATIONS["noise"].image(image)
+    assert np.array_equal(grainy, AUGMENTATIONS["noise"].image(image.copy()))
+    diff = grainy.astype(float) - image
+    assert 8.0 < np.abs(diff).mean() < 11.0 and abs(diff.mean()) < 1.0   # sd 12: mean |noise| 9.6

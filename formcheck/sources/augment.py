@@ -53,6 +53,16 @@ def _pillarbox(share: float):
     return pad
 
 
+def _noise(sd: float):
+    def noise(image: np.ndarray) -> np.ndarray:
+        # Seeded by the picture itself: the same frame gets the same noise on every run, so a
+        # cached landmark log stays the log of these pictures.
+        rng = np.random.default_rng(int(image[::97, ::89].sum()) % 100003)
+        grain = rng.normal(0.0, sd, image.shape).astype(np.int16)
+        return np.clip(image.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+    return noise
+
+
 @dataclass(frozen=True)
 class Augmentation:
     name: str
@@ -73,6 +83,13 @@ AUGMENTATIONS = {a.name: a for a in (
     Augmentation("dark40", "brightness down 40 %", image=_dim(0.40)),
     Augmentation("pad", "black bars left and right adding a third of the width (a 4:3 camera recorded as 16:9)",
                  image=_pillarbox(1 / 3)),
+    # Harder than the set: a phone propped crooked, a framing that cuts off hands and
+    # feet, a grainy picture.
+    Augmentation("rot+15", "rotated 15 degrees anticlockwise (a phone propped crooked)", image=_rotate(15.0)),
+    Augmentation("rot-15", "rotated 15 degrees clockwise", image=_rotate(-15.0)),
+    Augmentation("crop20", "20 % of the width and height cropped off (10 % at each edge: hands and feet leave the picture)",
+                 image=_crop(0.20)),
+    Augmentation("noise", "grain: Gaussian noise, sd 12 of 255 (a phone in a dim room)", image=_noise(12.0)),
 )}
 
 
