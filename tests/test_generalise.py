@@ -305,6 +305,24 @@ def test_getting_into_the_row_and_standing_up_after_it_draws_no_warning(hinge):
         report = stream_report(s, body, 15.0, side, cam_h)
         assert report["reps"] == 3 and report["warnings"] == [], (cam_h, report["warnings"])
 
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_hand_raised_to_the_face_between_bird_dogs_is_no_rep(side):
+    """Six bird-dogs, then on all fours a hand lifted to the face for 1.5 s (a scratch, the hair),
+    one hand and then the other. The raised arm reads as high as a reach (its shoulder-wrist
+    line 25 deg above the horizontal), and each counted as a rep: 8 of 6. An arm reaches only
+    when its elbow is straight (real reaches: 136 deg or more)."""
+    make, fault = CLIPS["bird-dog_good"]
+    s = make("bird-dog_good", fault)
+    for arm, other in (("r", "l"), ("l", "r")):
+        face = replace(ALL_FOURS, support=("l_knee", "r_knee", f"{other}_hand"),
+                       **{f"{arm}_arm": -40, f"{arm}_elbow": 130, f"{arm}_wrist": 0})
+        s.move(0.6, face).hold(1.5).move(0.6, ALL_FOURS).hold(1.0)
+    body, _, _, cam_h = variation("bird-dog_good")
+    report = stream_report(s, body, 15.0, side, cam_h)
+    assert report["reps"] == 6 and report["reps_by_side"] == {"left": 3, "right": 3}
+    assert [w for w in report["warnings"] if w["severity"] != "info"] == []
+
 @pytest.mark.parametrize("limb, keep_left", [("foot", False), ("hand", True)])
 def test_bird_dog_counts_from_what_is_seen_when_a_limb_leaves_the_picture(tmp_path, limb, keep_left):
     """A close framing: the extended foot, or the reaching hand, leaves the picture (the bird-dog
