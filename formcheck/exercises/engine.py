@@ -139,7 +139,7 @@ class ExerciseMachine:
         self._hold_sig = {n: slot(e) for n, e in spec.hold_signals.items()}
         self._done_cue = {p.name: p.done_cue for p in spec.positions}
         self._label = {p.name: p.label for p in spec.positions}
-        self._track_slots = [(n, slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
+        self._track_slots = [(f"{n}_rise", slot(Expr(n, f"rep.track {n}"))) for n in spec.track]
         self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
         self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
         self._view_slot = slot(Expr("torso_px", "levels view")) if spec.levels else None
@@ -167,7 +167,7 @@ class ExerciseMachine:
         self._approach: deque = deque(maxlen=1800)   # bounded: a minute at 30 fps
         self._rep_start: float | None = None
         self._rep_hold_s = 0.0
-        self._track: dict[str, list[float]] = {}
+        self._track: dict[str, float] = {}   # each tracked signal's lowest in the rep in progress
 
     # -- live: one frame -------------------------------------------------------------------------
     def update(self, f: Features) -> tuple[MachineState, list]:
@@ -242,16 +242,14 @@ class ExerciseMachine:
         row = row_at(i)
         self._env_at, self._env_i = env_at, i   # for a rep check, if a rep ends this frame
         ranges = {}
-        # Over the rep in progress: {name}_range (highest minus lowest so far) and {name}_rise
-        # (now minus the lowest so far: a rise, not the settling down into the start position).
-        for name, slot in self._track_slots:
+        # {name}_rise: now minus the lowest so far in the rep in progress (a rise, not the
+        # settling down into the start position).
+        for key, slot in self._track_slots:
             v = row[slot]
-            if self._rep_start is not None and v == v:
-                lo_hi = self._track.setdefault(name, [v, v])
-                lo_hi[0], lo_hi[1] = min(lo_hi[0], v), max(lo_hi[1], v)
-            lo_hi = self._track.get(name)
-            ranges[f"{name}_range"] = lo_hi[1] - lo_hi[0] if lo_hi else NAN
-            ranges[f"{name}_rise"] = v - lo_hi[0] if lo_hi and v == v else NAN
+            low = self._track.get(key)
+            if self._rep_start is not None and v == v and (low is None or v < low):
+                low = self._track[key] = v
+            ranges[key] = v - low if low is not None and v == v else NAN
         if self._view_slot is not None and self._new_view(t, row[self._view_slot]):
             for level in self._levels.values():
                 level.clear()
@@ -378,7 +376,7 @@ class ExerciseMachine:
             st.reps_by_side[side] += 1
         events.append(RepCounted(t, st.reps, side))
         rep_env = dict(self._env_at(self._env_i))
-        rep_env.update(self._ranges)   # the rep's tracked ranges, up to this frame
+        rep_env.update(self._ranges)   # the rep's tracked rises, up to this frame
         for name, expr in self._stateful_signals:
             rep_env[name] = expr(rep_env)
         rep_env["hold_s"] = self._rep_hold_s

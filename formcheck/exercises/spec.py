@@ -7,8 +7,8 @@ A spec declares, with no code:
   [[position]]   named positions, each entered when `enter` holds for `dwell_s` and left when
                  `exit` holds (enter/exit thresholds differ: hysteresis).
   [rep]          sequences of positions that make one rep, which positions are holds and
-                 which signals are tracked over a rep: `{name}_range` (highest minus lowest
-                 so far in the rep) and `{name}_rise` (now minus the lowest so far).
+                 which signals are tracked over a rep: `{name}_rise`, now minus the lowest
+                 so far in the rep.
   [[warning]]    per-frame form rules: code, condition, positions it applies in, duration, cue.
   [[rep_check]]  rules checked once per finished rep (e.g. no pause at the top).
   plot           signals the HTML report draws over time (with spine_curve, reps, warnings).
@@ -297,7 +297,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
     _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
     spec.uses_spine = any(spine & expr.names for _, expr, _ in _expressions(spec))
-    # Names whose value depends on the frames before (the rep's tracked ranges, the person's
+    # Names whose value depends on the frames before (the rep's tracked rises, the person's
     # levels, and signals using them): expressions reading them are evaluated frame by frame
     # even when scoring a file.
     stateful = _track_names(spec) | _level_names(spec)
@@ -323,7 +323,7 @@ def _known_names(spec: Spec) -> tuple[set, set]:
 
 
 def _track_names(spec: Spec) -> set:
-    return {f"{t}_{what}" for t in spec.track for what in ("range", "rise")}
+    return {f"{t}_rise" for t in spec.track}
 
 
 def _level_names(spec: Spec) -> set:
