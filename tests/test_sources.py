@@ -141,9 +141,9 @@ def test_augmentations_joined_by_commas_apply_together(tmp_path):
 
 
 def test_harder_augmentations_are_the_pictures_they_name():
-    """`--augment rot+15 / rot-15 / crop20 / noise`: a phone propped crooked, a framing that cuts
-    off hands and feet, grain. The grain is the same on every run for the same picture, or a
-    cached landmark log would no longer be the log of the pictures it names."""
+    """`--augment rot+15 / rot-15 / crop20 / noise / far`: a phone propped crooked, a framing that
+    cuts off hands and feet, grain, a phone far away. The grain is the same on every run for the
+    same picture, or a cached landmark log would no longer be the log of the pictures it names."""
     from formcheck.sources.augment import AUGMENTATIONS
 
     cap = cv2.VideoCapture(str(sample("bird-dog_good")))
@@ -162,3 +162,10 @@ def test_harder_augmentations_are_the_pictures_they_name():
     assert np.array_equal(grainy, AUGMENTATIONS["noise"].image(image.copy()))
     diff = grainy.astype(float) - image
     assert 8.0 < np.abs(diff).mean() < 11.0 and abs(diff.mean()) < 1.0   # sd 12: mean |noise| 9.6
+    far = AUGMENTATIONS["far"].image(image)
+    sw, sh = round(w * 0.4), round(h * 0.4)
+    top, left = (h - sh) // 2, (w - sw) // 2
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    assert far.shape == image.shape and np.array_equal(far[top:top + sh, left:left + sw], small)
+    # around it, the picture's edge pixels drawn out: no black frame (which would be cut off as bars)
+    assert np.array_equal(far[0, left:left + sw], small[0]) and np.array_equal(far[-1, left:left + sw], small[-1])

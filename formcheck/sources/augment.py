@@ -3,8 +3,8 @@
 Each augmentation changes a video's pictures the way another room, phone or framing would, so
 that the same labelled clips test whether the exercise machines generalise: the user lying the
 other way round (mirrored), a tighter framing, a tilted camera, a low-resolution camera, a
-phone that drops frames, a dim room, a picture padded with black bars. Only `mirror` changes the
-label: a mirrored person's left is their right, so bird-dog's per-side counts swap."""
+phone that drops frames, a dim room, a picture padded with black bars, a phone far away. Only
+`mirror` changes the label: a mirrored person's left is their right, so bird-dog's per-side counts swap."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,6 +53,16 @@ def _pillarbox(share: float):
     return pad
 
 
+def _farther(scale: float):
+    def farther(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        top, left = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+        return cv2.copyMakeBorder(small, top, h - small.shape[0] - top, left, w - small.shape[1] - left,
+                                  cv2.BORDER_REPLICATE)
+    return farther
+
+
 def _noise(sd: float):
     def noise(image: np.ndarray) -> np.ndarray:
         # Seeded by the picture itself: the same frame gets the same noise on every run, so a
@@ -84,12 +94,14 @@ AUGMENTATIONS = {a.name: a for a in (
     Augmentation("pad", "black bars left and right adding a third of the width (a 4:3 camera recorded as 16:9)",
                  image=_pillarbox(1 / 3)),
     # Harder than the issue's set: a phone propped crooked, a framing that cuts off hands and
-    # feet, a grainy picture.
+    # feet, a grainy picture, a phone far away.
     Augmentation("rot+15", "rotated 15 degrees anticlockwise (a phone propped crooked)", image=_rotate(15.0)),
     Augmentation("rot-15", "rotated 15 degrees clockwise", image=_rotate(-15.0)),
     Augmentation("crop20", "20 % of the width and height cropped off (10 % at each edge: hands and feet leave the picture)",
                  image=_crop(0.20)),
     Augmentation("noise", "grain: Gaussian noise, sd 12 of 255 (a phone in a dim room)", image=_noise(12.0)),
+    Augmentation("far", "shrunk to 40 % in the middle of the frame, its edge pixels drawn out to fill it (the phone 2.5 times as far away)",
+                 image=_farther(0.4)),
 )}
 
 
