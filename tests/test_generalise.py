@@ -36,17 +36,23 @@ def test_every_sample_mirrored_counts_the_same_with_sides_swapped():
     assert label["reps"][0]["leg_side"] == "left" and sides["bird-dog_good.mp4"] == {"left": 3, "right": 3}
 
 
+def _samples_folder(tmp_path, *names):
+    """A folder holding (links to) the named samples and their labels, for `evaluate`."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in names:
+        for suffix in (".mp4", ".json"):
+            (folder / f"{name}{suffix}").symlink_to(sample(name).with_suffix(suffix))
+    return folder
+
+
 def test_a_dim_room_still_finds_the_person_lying_face_down(tmp_path):
     """The superman sample with the brightness down 40 % (a dim room): MediaPipe's landmarker
     found nobody in any frame (0 of 3 reps, "Step into view"). While nobody is found, formcheck
     now also shows it the picture in other views, one a frame (here the picture turned a quarter
     clockwise finds the person from the second frame on), and the reps, holds and warnings are
     those of the undimmed video."""
-    folder = tmp_path / "clips"
-    folder.mkdir()
-    for suffix in (".mp4", ".json"):
-        (folder / f"superman_good{suffix}").symlink_to(sample("superman_good").with_suffix(suffix))
-    [result] = evaluate(folder, default_cache_dir(), augment="dark40")
+    [result] = evaluate(_samples_folder(tmp_path, "superman_good"), default_cache_dir(), augment="dark40")
     assert result.ok, result.problems
 
 
@@ -58,50 +64,65 @@ def test_a_picture_padded_with_black_bars_counts_as_without_them(tmp_path):
     (shoulders AND hips wide) lapsed, and an arm reaching at the camera read as raised 48-74
     deg (also at 960x540 and in 4K). A bird-dog is now on all fours only while the shoulders are
     not front-view wide (real reps: at most 0.59 torso lengths; there 1.1-1.5)."""
-    folder = tmp_path / "clips"
-    folder.mkdir()
-    for name in ("superman_good", "bird-dog_front"):
-        for suffix in (".mp4", ".json"):
-            (folder / f"{name}{suffix}").symlink_to(sample(name).with_suffix(suffix))
+    folder = _samples_folder(tmp_path, "superman_good", "bird-dog_front")
     results = {r.clip: r for r in evaluate(folder, default_cache_dir(), jobs=2, augment="pad")}
     assert results["superman_good.mp4"].ok, results["superman_good.mp4"].problems
     assert results["bird-dog_front.mp4"].counted == 0 and results["bird-dog_front.mp4"].ok
 
 
+def test_a_person_far_from_the_camera_is_found_and_counted(tmp_path):
+    """The bridge sample shrunk to 40 % in the middle of its frame (the phone 2.5 times as far
+    away): MediaPipe's person detector, which sees the picture at 224 pixels a side, found the
+    person lying down in no frame (0 of 4 reps, "Step into view"). While nobody is found in the
+    picture nor in the view tried in turn, formcheck now shows the landmarker the middle of the
+    picture enlarged, and the reps and holds are those of the sample as filmed."""
+    [result] = evaluate(_samples_folder(tmp_path, "glute-bridge_good"), default_cache_dir(), augment="far")
+    assert result.ok, result.problems
+
+
 def test_every_view_turns_its_landmarks_back_onto_the_picture():
     """Each view formcheck shows the landmarker while nobody is found (mirrored, turned a quarter
-    either way, brightened) gives, once turned back, the plain picture's landmarks: the same
-    joints within 0.02 of the picture, the same 3-D trunk within 0.05 m, the same silhouette
-    (IoU >= 0.9). A wrong turn would put every angle of such a session 90 degrees off."""
+    either way, brightened, the middle enlarged) gives, once turned back, the plain picture's
+    landmarks: the same joints within 0.02 of the picture, the same 3-D trunk within 0.05 m, the
+    same silhouette (IoU >= 0.9). A wrong turn would put every angle of such a session 90 degrees
+    off. The enlarged middle is checked on the picture shrunk to half in the middle of its frame
+    (the person far away), where the whole person lies within it."""
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
     from formcheck.native import no_native_analytics
-    from formcheck.pose.estimator import VIEWS, default_model_path
+    from formcheck.pose.estimator import VIEWS, ZOOMED, default_model_path
 
     no_native_analytics()
     cap = cv2.VideoCapture(str(sample("bent-over-row_good")))
     cap.set(cv2.CAP_PROP_POS_FRAMES, 60)
     rgb = cv2.cvtColor(cap.read()[1], cv2.COLOR_BGR2RGB)
     h, w = rgb.shape[:2]
+    small = cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    far = cv2.copyMakeBorder(small, h // 4, h - h // 2 - h // 4, w // 4, w - w // 2 - w // 4, cv2.BORDER_REPLICATE)
     options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(default_model_path())),
                                            running_mode=vision.RunningMode.IMAGE, output_segmentation_masks=True)
-    seen = {}
+    joints = [11, 12, 13, 14, 23, 24, 25, 26]
     with vision.PoseLandmarker.create_from_options(options) as landmarker:
-        for name, view in VIEWS.items():
-            r = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(view.picture(rgb))))
+        def seen(name, picture):
+            view = VIEWS[name]
+            r = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(view.picture(picture))))
             assert r.pose_landmarks, name
             landmarks = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in r.pose_landmarks[0]], np.float32)
             world = np.array([(p.x, p.y, p.z) for p in r.pose_world_landmarks[0]], np.float32)
             mask = np.array(r.segmentation_masks[0].numpy_view())
             landmarks, world = view.back(landmarks, world, w, h)
-            seen[name] = landmarks, world, np.array(view.mask_back(mask.reshape(mask.shape[:2]))) > 0.5
-    joints = [11, 12, 13, 14, 23, 24, 25, 26]
-    plain = seen.pop("plain")
-    for name, (landmarks, world, mask) in seen.items():
-        assert np.abs(landmarks[joints, :2] - plain[0][joints, :2]).max() < 0.02, name
-        assert np.abs(world[[11, 12, 23, 24]] - plain[1][[11, 12, 23, 24]]).max() < 0.05, name
-        assert mask.shape == (h, w) and (mask & plain[2]).sum() / (mask | plain[2]).sum() >= 0.9, name
+            mask = cv2.resize(view.mask_back(mask.reshape(mask.shape[:2]), w, h), (w, h), interpolation=cv2.INTER_AREA)
+            return landmarks, world, mask > 0.5
+
+        for picture, names in ((rgb, [n for n in VIEWS if n not in ("plain", ZOOMED)]), (far, [ZOOMED])):
+            plain = seen("plain", picture)
+            for name in names:
+                landmarks, world, mask = seen(name, picture)
+                assert np.abs(landmarks[joints, :2] - plain[0][joints, :2]).max() < 0.02, name
+                assert (landmarks[joints, 3] > 0.5).all() == (plain[0][joints, 3] > 0.5).all(), name
+                assert np.abs(world[[11, 12, 23, 24]] - plain[1][[11, 12, 23, 24]]).max() < 0.05, name
+                assert (mask & plain[2]).sum() / (mask | plain[2]).sum() >= 0.9, name
 
 
 def test_one_person_is_never_announced_as_two():
