@@ -141,9 +141,10 @@ def test_augmentations_joined_by_commas_apply_together(tmp_path):
 
 
 def test_harder_augmentations_are_the_pictures_they_name():
-    """`--augment rot+15 / rot-15 / crop20 / noise / far`: a phone propped crooked, a framing that
-    cuts off hands and feet, grain, a phone far away. The grain is the same on every run for the
-    same picture, or a cached landmark log would no longer be the log of the pictures it names."""
+    """`--augment rot+15 / rot-15 / crop20 / noise / far / portrait`: a phone propped crooked, a
+    framing that cuts off hands and feet, grain, a phone far away or held upright. The grain is
+    the same on every run for the same picture, or a cached landmark log would no longer be the
+    log of the pictures it names."""
     from formcheck.sources.augment import AUGMENTATIONS
 
     cap = cv2.VideoCapture(str(sample("bird-dog_good")))
@@ -169,3 +170,10 @@ def test_harder_augmentations_are_the_pictures_they_name():
     assert far.shape == image.shape and np.array_equal(far[top:top + sh, left:left + sw], small)
     # around it, the picture's edge pixels drawn out: no black frame (which would be cut off as bars)
     assert np.array_equal(far[0, left:left + sw], small[0]) and np.array_equal(far[-1, left:left + sw], small[-1])
+    upright = AUGMENTATIONS["portrait"].image(image)
+    tall = round(w * 16 / 9)
+    top = (tall - h) // 2
+    assert upright.shape[:2] == (tall, w) and np.array_equal(upright[top:top + h], image)
+    assert np.array_equal(upright[0], image[0]) and np.array_equal(upright[-1], image[-1])
+    already = upright[::2, ::2]   # a picture already upright is left as it is
+    assert AUGMENTATIONS["portrait"].image(already) is already

@@ -3,8 +3,9 @@
 Each augmentation changes a video's pictures the way another room, phone or framing would, so
 that the same labelled clips test whether the exercise machines generalise: the user lying the
 other way round (mirrored), a tighter framing, a tilted camera, a low-resolution camera, a
-phone that drops frames, a dim room, a picture padded with black bars, a phone far away. Only
-`mirror` changes the label: a mirrored person's left is their right, so bird-dog's per-side counts swap."""
+phone that drops frames, a dim room, a picture padded with black bars, a phone far away or
+held upright. Only `mirror` changes the label: a mirrored person's left is their right, so
+bird-dog's per-side counts swap."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,6 +64,15 @@ def _farther(scale: float):
     return farther
 
 
+def _portrait(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    tall = round(w * 16 / 9)
+    if h >= tall:
+        return image
+    top = (tall - h) // 2
+    return cv2.copyMakeBorder(image, top, tall - h - top, 0, 0, cv2.BORDER_REPLICATE)
+
+
 def _noise(sd: float):
     def noise(image: np.ndarray) -> np.ndarray:
         # Seeded by the picture itself: the same frame gets the same noise on every run, so a
@@ -94,7 +104,7 @@ AUGMENTATIONS = {a.name: a for a in (
     Augmentation("pad", "black bars left and right adding a third of the width (a 4:3 camera recorded as 16:9)",
                  image=_pillarbox(1 / 3)),
     # Harder than the issue's set: a phone propped crooked, a framing that cuts off hands and
-    # feet, a grainy picture, a phone far away.
+    # feet, a grainy picture, a phone far away or held upright.
     Augmentation("rot+15", "rotated 15 degrees anticlockwise (a phone propped crooked)", image=_rotate(15.0)),
     Augmentation("rot-15", "rotated 15 degrees clockwise", image=_rotate(-15.0)),
     Augmentation("crop20", "20 % of the width and height cropped off (10 % at each edge: hands and feet leave the picture)",
@@ -102,6 +112,8 @@ AUGMENTATIONS = {a.name: a for a in (
     Augmentation("noise", "grain: Gaussian noise, sd 12 of 255 (a phone in a dim room)", image=_noise(12.0)),
     Augmentation("far", "shrunk to 40 % in the middle of the frame, its edge pixels drawn out to fill it (the phone 2.5 times as far away)",
                  image=_farther(0.4)),
+    Augmentation("portrait", "put in an upright 9:16 frame, its edge pixels drawn out above and below (a phone held upright); a picture at least that tall is left as it is",
+                 image=_portrait),
 )}
 
 
