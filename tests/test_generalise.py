@@ -80,13 +80,39 @@ def test_a_person_far_from_the_camera_is_found_and_counted(tmp_path):
     assert result.ok, result.problems
 
 
+@pytest.mark.parametrize("end", ["left", "right"])
+def test_a_person_far_away_at_one_end_of_the_picture_is_found_and_counted(tmp_path, end):
+    """The bridge sample shrunk to 40 % and put at the left or right end of its frame (the phone
+    far away, the mat to one side): the middle of the picture enlarged does not show the person,
+    and nobody was found (0 of 4 reps). The squares at either end are now tried in turn with the
+    middle one."""
+    src = sample("glute-bridge_good")
+    cap = cv2.VideoCapture(str(src))
+    w, h, fps = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), cap.get(cv2.CAP_PROP_FPS)
+    sw, sh = round(w * 0.4), round(h * 0.4)
+    left = 0 if end == "left" else w - sw
+    video = tmp_path / f"bridge-far-{end}.mp4"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+        out.write(cv2.copyMakeBorder(small, (h - sh) // 2, h - sh - (h - sh) // 2, left, w - sw - left, cv2.BORDER_REPLICATE))
+    out.release()
+    cap.release()
+    label = json.loads(src.with_suffix(".json").read_text())
+    assert _report(video, "glute-bridge")["reps"] == label["reps_total"] == 4
+
+
 def test_every_view_turns_its_landmarks_back_onto_the_picture():
     """Each view formcheck shows the landmarker while nobody is found (mirrored, turned a quarter
-    either way, brightened, the middle enlarged) gives, once turned back, the plain picture's
+    either way, brightened, a square enlarged) gives, once turned back, the plain picture's
     landmarks: the same joints within 0.02 of the picture, the same 3-D trunk within 0.05 m, the
     same silhouette (IoU >= 0.9). A wrong turn would put every angle of such a session 90 degrees
-    off. The enlarged middle is checked on the picture shrunk to half in the middle of its frame
-    (the person far away), where the whole person lies within it."""
+    off. The enlarged squares (the middle, either end) are checked on the picture shrunk to half
+    and put in the frame's middle or at that end (the person far away), where the whole person
+    lies within the square."""
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
@@ -99,7 +125,9 @@ def test_every_view_turns_its_landmarks_back_onto_the_picture():
     rgb = cv2.cvtColor(cap.read()[1], cv2.COLOR_BGR2RGB)
     h, w = rgb.shape[:2]
     small = cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    far = cv2.copyMakeBorder(small, h // 4, h - h // 2 - h // 4, w // 4, w - w // 2 - w // 4, cv2.BORDER_REPLICATE)
+
+    def far(left):   # the picture shrunk to half, `left` pixels from the frame's left edge
+        return cv2.copyMakeBorder(small, h // 4, h - h // 2 - h // 4, left, w - w // 2 - left, cv2.BORDER_REPLICATE)
     options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(default_model_path())),
                                            running_mode=vision.RunningMode.IMAGE, output_segmentation_masks=True)
     joints = [11, 12, 13, 14, 23, 24, 25, 26]
@@ -115,7 +143,9 @@ def test_every_view_turns_its_landmarks_back_onto_the_picture():
             mask = cv2.resize(view.mask_back(mask.reshape(mask.shape[:2]), w, h), (w, h), interpolation=cv2.INTER_AREA)
             return landmarks, world, mask > 0.5
 
-        for picture, names in ((rgb, [n for n in VIEWS if n not in ("plain", ZOOMED)]), (far, [ZOOMED])):
+        cases = [(rgb, [n for n in VIEWS if n not in ("plain", *ZOOMED)])]
+        cases += [(far(left), [name]) for name, left in zip(ZOOMED, (w // 4, 0, w - w // 2))]
+        for picture, names in cases:
             plain = seen("plain", picture)
             for name in names:
                 landmarks, world, mask = seen(name, picture)

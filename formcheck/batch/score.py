@@ -28,7 +28,7 @@ from formcheck.exercises.spec import EXERCISES
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".gif")   # gifs: exercise demos are often shared as one
 LOG_SUFFIXES = (".fclog",)
-LOG_VERSION = "v7"  # bump when what goes into a log changes (v7: the middle enlarged as a last resort; v6: views tried in turn while nobody is found; v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check; v5: container timestamps, mirrored retry)
+LOG_VERSION = "v8"  # bump when what goes into a log changes (v8: squares at the ends too; v7: the middle enlarged as a last resort; v6: views tried in turn while nobody is found; v2: people count; v3: checked every 3 s; v4: count attached 4 frames after its check; v5: container timestamps, mirrored retry)
 RESCORE_CHUNK_FRAMES = 20_000   # logs per rescore task: enough frames (~2 s of work) that the scheduler's per-task cost does not matter
 CONFIG_LIMIT = 1 << 20
 

@@ -152,13 +152,15 @@ class PoseEstimator:
         # (that sample's mean is 83, above DIM: a turned view finds it there).
         # So while nobody is found, one other VIEW of the picture is tried per frame, in turn;
         # whichever view finds the person keeps tracking them (VIDEO mode, a landmarker per view),
-        # and its landmarks are turned back. While that view finds nobody either, the middle of
-        # the picture is tried enlarged (Zoomed: a person far from the camera): at most three
-        # inferences a frame while nobody is found, one while somebody is.
+        # and its landmarks are turned back. While that view finds nobody either, a square of the
+        # picture is tried enlarged (Zoomed: a person far from the camera; the middle, then either
+        # end, in turn): at most three inferences a frame while nobody is found, one while
+        # somebody is.
         self._options = None
         self._views: dict[str, object] = {}
         self._view = "plain"
         self._turn = 0
+        self._square = 0
         self._last_ms = -1
         self._warmed = False
         self._bars = Bars()
@@ -281,11 +283,11 @@ class PoseEstimator:
 
     def _detect(self, image, rgb: np.ndarray, ms: int):
         """(result, name of the view it is of): the view that last found the person first; while
-        it finds nobody, one other view, in turn; and while that finds nobody either, the middle of
-        the picture enlarged (ZOOMED)."""
+        it finds nobody, one other view, in turn; and while that finds nobody either, one square
+        of the picture enlarged (ZOOMED), in turn."""
         result = self._run(self._view, image, rgb, ms)
-        if not result.pose_landmarks:
-            others = [name for name in VIEWS if name not in (self._view, ZOOMED) and VIEWS[name].applies(rgb)]
+        if not result.pose_landmarks or not self._whole(self._view, result):
+            others = [name for name in VIEWS if name not in (self._view, *ZOOMED) and VIEWS[name].applies(rgb)]
             if others:
                 other = others[self._turn % len(others)]
                 self._turn += 1
@@ -293,12 +295,28 @@ class PoseEstimator:
                 if found.pose_landmarks:
                     self._view = other
                     return found, other
-            if self._view != ZOOMED:   # the last resort: nobody in the whole picture, nor in this view of it
-                found = self._run(ZOOMED, image, rgb, ms)
-                if found.pose_landmarks:
-                    self._view = ZOOMED
-                    return found, ZOOMED
+            # The last resort: nobody in the whole picture, nor in this view of it. A square of
+            # it enlarged: the middle, one end, the other end, in turn.
+            squares = [name for name in ZOOMED if name != self._view]
+            square = squares[self._square % len(squares)]
+            self._square += 1
+            found = self._run(square, image, rgb, ms)
+            if found.pose_landmarks and self._whole(square, found):
+                self._view = square
+                return found, square
         return result, self._view
+
+    @staticmethod
+    def _whole(view: str, result) -> bool:
+        """False when `view` is a square (ZOOMED) that cuts the person off: under 3/4 of their
+        shoulders, hips, knees and ankles inside it (where the whole picture would say "move
+        back"). Such a square shows part of a person the picture holds whole, and a square at
+        one end of the picture finding a part of a person in the middle would keep it."""
+        if view not in ZOOMED:
+            return True
+        points = result.pose_landmarks[0]
+        inside = sum(0.0 <= points[i].x <= 1.0 and 0.0 <= points[i].y <= 1.0 for i in WHOLE_BODY)
+        return inside >= 0.75 * len(WHOLE_BODY)
 
     def _run(self, name: str, image, rgb: np.ndarray, ms: int):
         import mediapipe as mp
@@ -437,23 +455,29 @@ class Brightened(View):
 
 
 class Zoomed(View):
-    """The middle of the picture enlarged: a square of half the picture's longer side around its
-    centre (in a picture too narrow for that, the whole of its shorter side). The person
-    detector sees the picture shrunk to 224 pixels a side, and a person far from the camera is
-    too small in it. Bare model, IMAGE mode, 16 frames sampled from each clip shrunk into the
-    middle of its frame (the phone farther away): the real superman, face down, shrunk to 50 %,
-    found on 0 frames (16 enlarged), to 40 % on 0 (15); the real prone W-raise at 50 % and 40 %
-    on 0 (16, 16); the bridge sample at 40 % on 0 (16). Only the middle is enlarged: a small
-    person at one side of the picture is not found this way. The landmarker then follows the
-    person within the square at the picture's own resolution; a joint it puts outside the
-    square is a guess, and is given back as not seen (visibility and presence 0)."""
+    """A square of the picture enlarged: half the picture's longer side (in a picture too narrow
+    for that, the whole of its shorter side), around its middle or at either end of the longer
+    side (`at`: 0 the left or top end, 0.5 the middle, 1 the other end). The person detector
+    sees the picture shrunk to 224 pixels a side, and a person far from the camera is too small
+    in it. Bare model, IMAGE mode, 16 frames sampled from each clip shrunk into the middle of
+    its frame (the phone farther away): the real superman, face down, shrunk to 50 %, found on 0
+    frames (16 with the middle enlarged), to 40 % on 0 (15); the real prone W-raise at 50 % and
+    40 % on 0 (16, 16); the bridge sample at 40 % on 0 (16). Shrunk to 40 % and put at the left
+    or right end of the frame (12 frames each): the real superman, the real 3/4 bird-dog and the
+    bridge sample on 0 with the middle square, 9-12 with the square at that end. The landmarker
+    then follows the person within the square at the picture's own resolution; a joint it puts
+    outside the square is a guess, and is given back as not seen (visibility and presence 0)."""
     SHARE = 0.5
+
+    def __init__(self, at: float = 0.5):
+        self.at = at
 
     def box(self, w: int, h: int) -> tuple[float, float, float, float]:
         """The square's left and top edges and its width and height, as shares of the picture's."""
         side = self.SHARE * max(w, h)
         fx, fy = min(1.0, side / max(w, 1)), min(1.0, side / max(h, 1))
-        return (1.0 - fx) / 2, (1.0 - fy) / 2, fx, fy
+        ax, ay = (self.at, 0.5) if w >= h else (0.5, self.at)
+        return (1.0 - fx) * ax, (1.0 - fy) * ay, fx, fy
 
     def _pixels(self, w: int, h: int) -> tuple[int, int, int, int]:
         x0, y0, fx, fy = self.box(w, h)
@@ -483,6 +507,8 @@ class Zoomed(View):
         return full
 
 
-ZOOMED = "zoomed"
+ZOOMED = ("zoomed", "zoomed-start", "zoomed-end")   # the last resorts, tried in this order
+WHOLE_BODY = (11, 12, 23, 24, 25, 26, 27, 28)       # shoulders, hips, knees, ankles (as features.extract.BODY)
 VIEWS: dict[str, View] = {"plain": View(), "mirrored": Mirrored(), "turned-cw": Turned(True),
-                          "turned-ccw": Turned(False), "brightened": Brightened(), ZOOMED: Zoomed()}
+                          "turned-ccw": Turned(False), "brightened": Brightened(),
+                          ZOOMED[0]: Zoomed(0.5), ZOOMED[1]: Zoomed(0.0), ZOOMED[2]: Zoomed(1.0)}
