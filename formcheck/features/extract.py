@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.features.spine import MaskStack, back_contours
-from formcheck.pose.types import PoseFrame
+from formcheck.pose.types import BODY, PoseFrame
 
 NAN = float("nan")
-# Landmarks that must be in the picture for the body to count as "in frame" (shoulders..ankles).
-BODY = [11, 12, 23, 24, 25, 26, 27, 28]
 # Every landmark a feature reads (scoring a file smooths only these).
 USED = (0, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 MIN_VISIBILITY = 0.5

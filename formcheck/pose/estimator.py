@@ -13,7 +13,7 @@ import numpy as np
 from formcheck.errors import FormcheckError
 from formcheck.native import no_native_analytics
 from formcheck.native import quiet_native_stderr as _quiet_native_stderr
-from formcheck.pose.types import PoseFrame
+from formcheck.pose.types import BODY, PoseFrame
 
 DEFAULT_MODEL = "pose_landmarker_full.task"
 # sha256 of the model that tools/build_pose_model.py builds (models/README.md).
@@ -315,8 +315,8 @@ class PoseEstimator:
         if view not in ZOOMED:
             return True
         points = result.pose_landmarks[0]
-        inside = sum(0.0 <= points[i].x <= 1.0 and 0.0 <= points[i].y <= 1.0 for i in WHOLE_BODY)
-        return inside >= 0.75 * len(WHOLE_BODY)
+        inside = sum(0.0 <= points[i].x <= 1.0 and 0.0 <= points[i].y <= 1.0 for i in BODY)
+        return inside >= 0.75 * len(BODY)
 
     def _run(self, name: str, image, rgb: np.ndarray, ms: int):
         import mediapipe as mp
@@ -508,7 +508,6 @@ class Zoomed(View):
 
 
 ZOOMED = ("zoomed", "zoomed-start", "zoomed-end")   # the last resorts, tried in this order
-WHOLE_BODY = (11, 12, 23, 24, 25, 26, 27, 28)       # shoulders, hips, knees, ankles (as features.extract.BODY)
 VIEWS: dict[str, View] = {"plain": View(), "mirrored": Mirrored(), "turned-cw": Turned(True),
                           "turned-ccw": Turned(False), "brightened": Brightened(),
                           ZOOMED[0]: Zoomed(0.5), ZOOMED[1]: Zoomed(0.0), ZOOMED[2]: Zoomed(1.0)}

@@ -7,6 +7,11 @@ import numpy as np
 # MediaPipe Pose's 33 landmarks: 0 nose, 7/8 ears, 11/12 shoulders, 13/14 elbows, 15/16 wrists,
 # 23/24 hips, 25/26 knees, 27/28 ankles, 29/30 heels, 31/32 foot index (odd = the person's left).
 
+# The body's frame: shoulders, hips, knees, ankles. Under 3/4 of them inside the picture, the
+# person is told to move back (`in_frame`); under 3/4 inside a square the estimator enlarged,
+# that square cuts the person off.
+BODY = (11, 12, 23, 24, 25, 26, 27, 28)
+
 # Bones drawn by the overlay (pairs of landmark indices).
 SKELETON = (
     (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
