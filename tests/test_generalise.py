@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLES, sample
 from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
+from formcheck.pipeline import score_log
 from formcheck.pose.log import read_log
 from formcheck.session import Session
 from mannequin.scripts import ALL_FOURS, CHAIR_HINGE, CLIPS, HINGE, SUPINE, Script
@@ -17,6 +18,7 @@ from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
 from synthetic_sweep import stream_report
+from dropout_sweep import disturbed
 from tempo_sweep import reps_at
 
 
@@ -415,3 +417,21 @@ def test_a_shallow_cow_counts_against_the_persons_own_range():
     assert top < 0.10 and reps == 2
     reps, top = _cat_cow_reps(cow_neck_deg=10, cow_curve=0)
     assert top < -0.1 and reps == 0
+
+
+@pytest.mark.parametrize("name", ["bird-dog_good", "superman_alternating", "reverse-tabletop_fault", "bent-over-row_fault"])
+def test_a_person_lost_on_some_frames_counts_as_if_always_seen(name):
+    """MediaPipe finds some poses only now and then (face down, a dim or grainy picture). The
+    sample with a quarter of its frames, picked at random, holding nobody: the same reps, sides
+    and warnings as with every frame seen, and its holds within 0.5 s. Each lost frame used to
+    restart the dwell of the position being entered (and a fault's time): bird-dog and the
+    alternating superman counted 4 of 6, the reverse tabletop 3 of 4 with its sagging unflagged,
+    the row 5 of 6 (tools/dropout_sweep.py: 30 of 93 clip runs matched their labels, 85 now)."""
+    exercise = json.loads(sample(name).with_suffix(".json").read_text())["exercise"]
+    log = read_log(cached_log(sample(name), default_cache_dir()))
+    seen, lost = score_log(log, exercise), score_log(disturbed(log, 0.25, seed=0), exercise)
+    assert seen["reps"] > 0 and lost["pose_detected_ratio"] < 0.8 * seen["pose_detected_ratio"]
+    assert (lost["reps"], lost["reps_by_side"]) == (seen["reps"], seen["reps_by_side"])
+    assert {w["code"] for w in lost["warnings"]} == {w["code"] for w in seen["warnings"]}
+    assert len(lost["holds"]) == len(seen["holds"])
+    assert all(abs(a["seconds"] - b["seconds"]) <= 0.5 for a, b in zip(lost["holds"], seen["holds"])), lost["holds"]

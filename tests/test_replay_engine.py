@@ -57,7 +57,8 @@ def test_scoring_a_file_equals_the_live_session_on_real_clips(real_clips):
 
 def test_scoring_a_file_equals_the_live_session_on_damaged_and_crowded_logs():
     """A second person stepping in (the follower drops their skeleton), NaN joints, frames with
-    no silhouette or nobody, and a pause long enough to restart the smoothing."""
+    no silhouette or nobody (for a while, or a frame now and then), and a pause long enough to
+    restart the smoothing."""
     log = read_log(cached_log(SAMPLES / "bird-dog_good.mp4", CACHE))
     rec = log.records.copy()
     n = len(rec)
@@ -68,6 +69,7 @@ def test_scoring_a_file_equals_the_live_session_on_damaged_and_crowded_logs():
     rec["landmarks"][70:75, 15, :] = np.nan          # a wrist lost: held at its last value
     flags[80:90] &= ~FLAG_MASK                       # no silhouette
     flags[150:160] &= ~FLAG_POSE                     # nobody found
+    flags[100:116:3] &= ~FLAG_POSE                   # ... and on single frames, now and then
     rec["flags"] = flags
     keep = np.r_[0:220, 235:n]                       # a 1-second gap
     damaged = LandmarkLog(log.header, rec[keep])

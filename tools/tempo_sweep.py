@@ -37,22 +37,29 @@ def reps_at(video: Path, exercise: str, factor: float, backwards: bool = False) 
     return session.finish()["reps"]
 
 
+def labelled_clips(real: Path) -> list[tuple[Path, dict]]:
+    """(video, label) of every bundled sample and real dev clip in `real`, if that folder is
+    there: the exercise clips and the negatives (exercise "none"), not the front view, which is
+    expected to be told to turn rather than counted."""
+    labels = sorted((ROOT / "sample_videos").glob("*.json"))
+    if real.is_dir():
+        labels += sorted(real.glob("*.json"))
+    out = []
+    for path in labels:
+        label = json.loads(path.read_text())
+        if not label.get("expected_guidance"):
+            out.append((path.with_suffix(".mp4"), label))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "clips" / "real")
     ap.add_argument("--factor", type=float, nargs="+", default=[0.6, 1.0, 1.5, 2.0])
     ap.add_argument("--backwards", action="store_true", help="each log played from its end to its start")
     args = ap.parse_args()
-    labels = sorted((ROOT / "sample_videos").glob("*.json"))
-    if args.real.is_dir():
-        labels += sorted(args.real.glob("*.json"))
-    clips = []
-    for path in labels:
-        label = json.loads(path.read_text())
-        # exercise clips only (negatives are scored as every exercise by `formcheck eval`); a
-        # front view is expected to be told to turn, not counted
-        if label.get("exercise") not in (None, "none") and not label.get("expected_guidance"):
-            clips.append((path.with_suffix(".mp4"), label["exercise"], label["reps_total"]))
+    clips = [(video, label["exercise"], label["reps_total"])
+             for video, label in labelled_clips(args.real) if label.get("exercise") not in (None, "none")]
     for factor in args.factor:
         exact = 0
         for video, exercise, expected in clips:
