@@ -1,14 +1,16 @@
 """Every labelled clip (the bundled samples and the real dev clips) scored as if MediaPipe had lost
 the person on some frames, as it does on poses it finds only now and then (lying face down, a
 dim or grainy picture): a share of each clip's frames, picked at random, become frames where
-nobody was found. With --jitter, every landmark is also moved by Gaussian noise (sd in torso
+nobody was found. With --swap N, that share of the frames instead has its left and right
+landmarks swapped, in bursts of N frames (MediaPipe trading a side view's near and far limbs
+for a moment). With --jitter, every landmark is also moved by Gaussian noise (sd in torso
 lengths in the picture; the 3-D landmarks by --jitter-m metres), a noisier camera. Each clip is
 checked as `formcheck eval` checks it (reps, bird-dog's sides, warnings, sample holds; negatives
 as every exercise, at 0 reps). Prints the misses, then the tally per share. No new inference:
 the logs are the cached ones (`formcheck eval`'s, or the suite's with FORMCHECK_CACHE_DIR).
 
     python tools/dropout_sweep.py [--real ../shared/clips/real] [--lose 0 0.1 0.25] [--seeds 3]
-                                  [--jitter 0.03 --jitter-m 0.015]"""
+                                  [--swap 5] [--jitter 0.03 --jitter-m 0.015]"""
 from __future__ import annotations
 
 import argparse
@@ -22,12 +24,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from formcheck.evaluate import _score_clip, cached_log, default_cache_dir  # noqa: E402
+from formcheck.pose.estimator import MIRROR  # noqa: E402
 from formcheck.pose.log import FLAG_POSE, LandmarkLog, read_log  # noqa: E402
 from tempo_sweep import labelled_clips  # noqa: E402
 
 
-def disturbed(log: LandmarkLog, share: float, seed: int, jitter: float = 0.0, jitter_m: float = 0.0) -> LandmarkLog:
-    """`log` with `share` of its frames (picked with `seed`) holding nobody, and its landmarks
+def disturbed(log: LandmarkLog, share: float, seed: int, jitter: float = 0.0, jitter_m: float = 0.0,
+              swap: int = 0) -> LandmarkLog:
+    """`log` with `share` of its frames (picked with `seed`) holding nobody (with `swap`, their
+    left and right landmarks swapped instead, in bursts of `swap` frames), and its landmarks
     moved by noise of sd `jitter` torso lengths (picture) and `jitter_m` metres (3-D)."""
     rng = np.random.default_rng(seed)
     records = log.records.copy()
@@ -40,8 +45,14 @@ def disturbed(log: LandmarkLog, share: float, seed: int, jitter: float = 0.0, ji
         lm[:, :, 0] += noise[:, :, 0] / w
         lm[:, :, 1] += noise[:, :, 1] / h
         records["world"] += rng.normal(size=records["world"].shape) * jitter_m
-    gone = rng.random(len(records)) < share
-    records["flags"][gone] &= ~np.uint32(FLAG_POSE)
+    if swap:
+        for start in np.flatnonzero(rng.random(len(records)) < share / swap):
+            burst = slice(start, start + swap)
+            records["landmarks"][burst] = records["landmarks"][burst][:, MIRROR]
+            records["world"][burst] = records["world"][burst][:, MIRROR]
+    else:
+        gone = rng.random(len(records)) < share
+        records["flags"][gone] &= ~np.uint32(FLAG_POSE)
     return LandmarkLog(header=log.header, records=records)
 
 
@@ -50,6 +61,7 @@ def main() -> int:
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "clips" / "real")
     ap.add_argument("--lose", type=float, nargs="+", default=[0.0, 0.1, 0.25], help="shares of frames lost")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--swap", type=int, default=0, help="swap left and right in bursts of N frames instead")
     ap.add_argument("--jitter", type=float, default=0.0, help="landmark noise, sd in torso lengths")
     ap.add_argument("--jitter-m", type=float, default=0.0, help="3-D landmark noise, sd in metres")
     args = ap.parse_args()
@@ -59,7 +71,7 @@ def main() -> int:
         clip_runs = clip_ok = negative_runs = negative_ok = 0
         for video, label in clips:
             for seed in range(args.seeds):
-                log = disturbed(logs[video], share, seed, args.jitter, args.jitter_m)
+                log = disturbed(logs[video], share, seed, args.jitter, args.jitter_m, args.swap)
                 for result in _score_clip(video.with_suffix(".json"), label, log, swap=False):
                     if label.get("exercise") in (None, "none"):
                         negative_runs += 1
@@ -68,8 +80,8 @@ def main() -> int:
                         clip_runs += 1
                         clip_ok += result.ok
                     if not result.ok:
-                        print(f"lose {share:g}, seed {seed}: {video.name} as {result.exercise}: {'; '.join(result.problems)}")
-        print(f"lose {share:g}: {clip_ok} of {clip_runs} clip runs match their labels, "
+                        print(f"{'swap' if args.swap else 'lose'} {share:g}, seed {seed}: {video.name} as {result.exercise}: {'; '.join(result.problems)}")
+        print(f"{'swap' if args.swap else 'lose'} {share:g}: {clip_ok} of {clip_runs} clip runs match their labels, "
               f"negatives at 0: {negative_ok} of {negative_runs}")
     return 0
 

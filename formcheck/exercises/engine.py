@@ -143,6 +143,15 @@ class ExerciseMachine:
         self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
         self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
         self._view_slot = slot(Expr("torso_px", "levels view")) if spec.levels else None
+        self._vote_slots = [(side, slot(e)) for side, e in spec.side_votes.items()]
+        self._votes: dict[str, float] = {}   # side -> seconds it led, in the sided position held now
+        # A sided position's twin on each side, and each sequence's twin (the same steps, the other side).
+        twins = {(p.template, p.side): p.name for p in spec.positions if p.side is not None}
+        self._twin = {p.name: {s: twins[(p.template, s)] for s in spec.sides}
+                      for p in spec.positions if p.side is not None}
+        index = {seq: i for i, (seq, _) in enumerate(spec.sequences)}
+        self._seq_twin = {(i, s): index.get(tuple(self._twin.get(n, {}).get(s, n) for n in seq))
+                          for i, (seq, _) in enumerate(spec.sequences) for s in spec.sides}
         self._sizes: deque = deque()   # (t, torso length in pixels) of the last VIEW_CHANGE_S
         self.slots = slots
         self._stateless_signals = [(n, e) for n, e in spec.signals.items() if n not in spec.stateful]
@@ -286,6 +295,11 @@ class ExerciseMachine:
                 while self._approach and self._approach[0][0] < t - 1.0:
                     self._approach.popleft()
         self._update_position(t, row, events)
+        if self._vote_slots and self._position in self._twin:
+            votes = [(row[j], side) for side, j in self._vote_slots if row[j] == row[j]]
+            if votes and max(votes)[0] > 0:
+                side = max(votes)[1]
+                self._votes[side] = self._votes.get(side, 0.0) + dt
         active = self._update_warnings(t, row, events)
         self._update_hold(t, dt, active, row)
         st.phase = self._by_name[self._position].label if self._position else "moving"
@@ -358,6 +372,7 @@ class ExerciseMachine:
         if paused is not None:
             self._end_hold(paused[1], events, paused[0])
         self._last_entered = name
+        self._votes = {}
         if name in self.spec.holds:
             frames = [(ft, fdt, vals.get(name, NAN), True) for ft, fdt, vals in self._approach]
             self._hold = {"start": t, "good": 0.0, "name": name, "frames": frames, "entered": len(frames)}
@@ -404,10 +419,35 @@ class ExerciseMachine:
         self._track.clear()
 
     def _leave_position(self, t: float, events: list) -> None:
+        if self._votes and self._position in self._twin:
+            self._vote_side()
         if self._hold is not None:   # ended when the next position is entered, or merge time passes
             self._paused_hold, self._hold = (self._hold, t), None
             self.state.holding = False
         self._position = None
+
+    def _vote_side(self) -> None:
+        """A sided position (bird-dog's reach) is left: its side is the one `[rep] side_vote`
+        favoured for most of the time in it, not necessarily the one whose condition was met
+        first. MediaPipe swaps a side view's left and right labels for a few frames now and
+        then, and a reach entered during such a swap was given to the wrong side (bird-dog
+        samples with a fifth of their frames swapped in bursts of 5: 2-4 of 3 per side; see
+        tools/dropout_sweep.py --swap). The position, its hold and the rep in progress are moved
+        to the twin on the voted side."""
+        name = self._position
+        side = self._by_name[name].side
+        best = max(self._votes, key=self._votes.get)
+        if best == side or self._votes[best] <= self._votes.get(side, 0.0):
+            return
+        twin = self._twin[name][best]
+        if self._hold is not None and self._hold["name"] == name:
+            self._hold["name"] = twin
+        self._position = self._last_entered = twin
+        progress = list(self._progress)
+        for (i, s), j in self._seq_twin.items():
+            if j is not None and s == best and self.spec.sequences[i][1] == side:
+                progress[j], progress[i] = self._progress[i], self._progress[j]
+        self._progress = progress
 
     def _flush_paused_hold(self, t: float, events: list, force: bool = False) -> None:
         p = self._paused_hold

@@ -40,7 +40,7 @@ SEVERITIES = ("info", "warning", "danger")
 TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "levels", "position",
             "rep", "warning", "rep_check", "target", "plot", "posture"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label", "hold_done_cue"}
-REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track"}
+REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track", "side_vote"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
 REP_CHECK_KEYS = {"code", "when", "cue", "severity"}
 TARGET_KEYS = {"reps", "reps_per_side", "hold_s"}
@@ -55,6 +55,7 @@ class Position:
     label: str
     side: str | None = None
     done_cue: str = "down"      # said when a hold in this position is done (cat-cow: "now cow")
+    template: str = ""          # the name as the spec writes it ("reach_{side}"): the same for each side
 
 
 @dataclass
@@ -104,6 +105,10 @@ class Spec:
     # The start posture (e.g. on all fours), a condition on one frame: at the end of a session
     # that counted nothing, it is checked on the frames turned a quarter (exercises/sideways.py).
     posture: Expr | None = None
+    # [rep] side_vote, per side: above 0 while that side is the one at work. A sided position's
+    # side is the one voted for over the time spent in it, not the one whose condition was met
+    # first (see engine.ExerciseMachine._leave_position).
+    side_votes: dict[str, Expr] = field(default_factory=dict)
 
 
 CONFIG_LIMIT = 1 << 20   # a threshold file is a few hundred bytes; more is not a config
@@ -233,7 +238,7 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 exit=Expr(sub(p["exit"], side), f"{where}: position {pname}.exit"),
                 dwell_s=_number(p.get("dwell_s", common["dwell_s"]), f"{where}: position {pname}.dwell_s"),
                 label=sub(p.get("label", pname), side), side=side,
-                done_cue=sub(str(p.get("hold_done_cue", "down")), side)))
+                done_cue=sub(str(p.get("hold_done_cue", "down")), side), template=p["name"]))
     names = {p.name for p in positions}
 
     rep = raw.get("rep", {})
@@ -255,6 +260,11 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
             if pname not in holds:
                 raise UsageError(f"{where}: rep.hold_signals names '{pname}', which is not a hold")
             hold_signals[pname] = Expr(sub(source, side), f"{where}: rep.hold_signals.{pname}")
+    side_votes = {}
+    if "side_vote" in rep:
+        if not sides or "{side}" not in str(rep["side_vote"]):
+            raise UsageError(f"{where}: rep.side_vote needs sides and a {{side}} in its expression")
+        side_votes = {side: Expr(sub(rep["side_vote"], side), f"{where}: rep.side_vote ({side})") for side in sides}
     hold_target = rep.get("hold_target_s", 0.0)
     hold_target_s = thresholds[hold_target] if isinstance(hold_target, str) else _number(hold_target, f"{where}: rep.hold_target_s")
 
@@ -292,7 +302,8 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                 plot=tuple(n2 for n in raw.get("plot", []) for n2 in
                            (sub(n, s) for s in sides_of(n))),
                 levels={n: Expr(c, f"{where}: levels.{n}") for n, c in raw.get("levels", {}).items()},
-                posture=Expr(raw["posture"], f"{where}: posture") if "posture" in raw else None)
+                posture=Expr(raw["posture"], f"{where}: posture") if "posture" in raw else None,
+                side_votes=side_votes)
     _check_names(spec, where)
     _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
@@ -342,6 +353,7 @@ def _expressions(spec: Spec):
     exprs += [(f"levels.{n}", c, known) for n, c in spec.levels.items()]
     exprs += [(f"levels {n}", Expr(n, f"levels {n}"), known) for n in spec.levels]
     exprs += [("posture", spec.posture, known)] if spec.posture is not None else []
+    exprs += [(f"rep.side_vote ({side})", e, known) for side, e in spec.side_votes.items()]
     return exprs
 
 
@@ -366,6 +378,7 @@ def _check_kinds(spec: Spec, where: str) -> None:
     need += [(f"rep_check {c.code}", c.when, BOOL) for c in spec.rep_checks]
     need += [(f"levels.{n}", c, BOOL) for n, c in spec.levels.items()]
     need += [("posture", spec.posture, BOOL)] if spec.posture is not None else []
+    need += [(f"rep.side_vote ({side})", e, NUMBER) for side, e in spec.side_votes.items()]
     for label, e, want in need:
         got = e.kind(kinds)
         if got != want:
