@@ -1,16 +1,17 @@
 """Every labelled clip (the bundled samples and the real dev clips) scored as if MediaPipe had lost
 the person on some frames, as it does on poses it finds only now and then (lying face down, a
 dim or grainy picture): a share of each clip's frames, picked at random, become frames where
-nobody was found. With --swap N, that share of the frames instead has its left and right
-landmarks swapped, in bursts of N frames (MediaPipe trading a side view's near and far limbs
-for a moment). With --jitter, every landmark is also moved by Gaussian noise (sd in torso
+nobody was found (--kind lose), or have their left and right landmarks swapped (--kind swap:
+MediaPipe trading a side view's near and far limbs for a moment), or a part of the body not
+seen (--kind hands, feet, knees or face: hidden behind the body or by furniture, visibility
+0.05), in bursts of --burst frames. With --jitter, every landmark is also moved by Gaussian noise (sd in torso
 lengths in the picture; the 3-D landmarks by --jitter-m metres), a noisier camera. Each clip is
 checked as `formcheck eval` checks it (reps, bird-dog's sides, warnings, sample holds; negatives
 as every exercise, at 0 reps). Prints the misses, then the tally per share. No new inference:
 the logs are the cached ones (`formcheck eval`'s, or the suite's with FORMCHECK_CACHE_DIR).
 
-    python tools/dropout_sweep.py [--real ../shared/clips/real] [--lose 0 0.1 0.25] [--seeds 3]
-                                  [--swap 5] [--jitter 0.03 --jitter-m 0.015]"""
+    python tools/dropout_sweep.py [--real ../shared/clips/real] [--share 0 0.1 0.25] [--seeds 3]
+                                  [--kind lose] [--burst 1] [--jitter 0.03 --jitter-m 0.015]"""
 from __future__ import annotations
 
 import argparse
@@ -29,11 +30,16 @@ from formcheck.pose.log import FLAG_POSE, LandmarkLog, read_log  # noqa: E402
 from tempo_sweep import labelled_clips  # noqa: E402
 
 
-def disturbed(log: LandmarkLog, share: float, seed: int, jitter: float = 0.0, jitter_m: float = 0.0,
-              swap: int = 0) -> LandmarkLog:
-    """`log` with `share` of its frames (picked with `seed`) holding nobody (with `swap`, their
-    left and right landmarks swapped instead, in bursts of `swap` frames), and its landmarks
-    moved by noise of sd `jitter` torso lengths (picture) and `jitter_m` metres (3-D)."""
+HIDDEN = {"hands": list(range(15, 23)), "feet": list(range(27, 33)), "knees": [25, 26], "face": list(range(11))}
+KINDS = ("lose", "swap", *HIDDEN)
+
+
+def disturbed(log: LandmarkLog, share: float, seed: int, kind: str = "lose", burst: int = 1,
+              jitter: float = 0.0, jitter_m: float = 0.0) -> LandmarkLog:
+    """`log` with about `share` of its frames, in bursts of `burst` frames from starts picked
+    with `seed`, disturbed as `kind` says (KINDS: nobody found, left and right swapped, or a
+    part of the body not seen), and its landmarks moved by noise of sd `jitter` torso lengths
+    (picture) and `jitter_m` metres (3-D)."""
     rng = np.random.default_rng(seed)
     records = log.records.copy()
     if jitter or jitter_m:
@@ -45,33 +51,36 @@ def disturbed(log: LandmarkLog, share: float, seed: int, jitter: float = 0.0, ji
         lm[:, :, 0] += noise[:, :, 0] / w
         lm[:, :, 1] += noise[:, :, 1] / h
         records["world"] += rng.normal(size=records["world"].shape) * jitter_m
-    if swap:
-        for start in np.flatnonzero(rng.random(len(records)) < share / swap):
-            burst = slice(start, start + swap)
-            records["landmarks"][burst] = records["landmarks"][burst][:, MIRROR]
-            records["world"][burst] = records["world"][burst][:, MIRROR]
+    hit = np.zeros(len(records), dtype=bool)
+    for start in np.flatnonzero(rng.random(len(records)) < share / burst):
+        hit[start:start + burst] = True
+    if kind == "lose":
+        records["flags"][hit] &= ~np.uint32(FLAG_POSE)
+    elif kind == "swap":
+        records["landmarks"][hit] = records["landmarks"][hit][:, MIRROR]
+        records["world"][hit] = records["world"][hit][:, MIRROR]
     else:
-        gone = rng.random(len(records)) < share
-        records["flags"][gone] &= ~np.uint32(FLAG_POSE)
+        records["landmarks"][np.ix_(hit, HIDDEN[kind], [3])] = 0.05
     return LandmarkLog(header=log.header, records=records)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "clips" / "real")
-    ap.add_argument("--lose", type=float, nargs="+", default=[0.0, 0.1, 0.25], help="shares of frames lost")
+    ap.add_argument("--share", type=float, nargs="+", default=[0.0, 0.1, 0.25], help="shares of frames disturbed")
+    ap.add_argument("--kind", choices=KINDS, default="lose")
+    ap.add_argument("--burst", type=int, default=1, help="frames disturbed together")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--swap", type=int, default=0, help="swap left and right in bursts of N frames instead")
     ap.add_argument("--jitter", type=float, default=0.0, help="landmark noise, sd in torso lengths")
     ap.add_argument("--jitter-m", type=float, default=0.0, help="3-D landmark noise, sd in metres")
     args = ap.parse_args()
     clips = labelled_clips(args.real)
     logs = {video: read_log(cached_log(video, default_cache_dir())) for video, _ in clips}
-    for share in args.lose:
+    for share in args.share:
         clip_runs = clip_ok = negative_runs = negative_ok = 0
         for video, label in clips:
             for seed in range(args.seeds):
-                log = disturbed(logs[video], share, seed, args.jitter, args.jitter_m, args.swap)
+                log = disturbed(logs[video], share, seed, args.kind, args.burst, args.jitter, args.jitter_m)
                 for result in _score_clip(video.with_suffix(".json"), label, log, swap=False):
                     if label.get("exercise") in (None, "none"):
                         negative_runs += 1
@@ -80,8 +89,8 @@ def main() -> int:
                         clip_runs += 1
                         clip_ok += result.ok
                     if not result.ok:
-                        print(f"{'swap' if args.swap else 'lose'} {share:g}, seed {seed}: {video.name} as {result.exercise}: {'; '.join(result.problems)}")
-        print(f"{'swap' if args.swap else 'lose'} {share:g}: {clip_ok} of {clip_runs} clip runs match their labels, "
+                        print(f"{args.kind} {share:g}, seed {seed}: {video.name} as {result.exercise}: {'; '.join(result.problems)}")
+        print(f"{args.kind} {share:g}: {clip_ok} of {clip_runs} clip runs match their labels, "
               f"negatives at 0: {negative_ok} of {negative_runs}")
     return 0
 

@@ -90,6 +90,36 @@ class Levels:
         return _percentile(v, 0.1, presorted=True), _percentile(v, 0.9, presorted=True)
 
 
+class Memory:
+    """The features a spec lists under `remember`, each keeping its last measured value while it
+    is not measured, for up to `seconds` (then NaN, not measured). Live one frame at a time
+    (`frame`), or a whole file's arrays at once (`arrays`): the same numbers."""
+
+    def __init__(self, names: tuple[str, ...], seconds: float):
+        self.names, self.seconds = names, seconds
+        self._last: dict[str, tuple[float, float]] = {}   # name -> (t, value) last measured
+
+    def frame(self, t: float, values: dict) -> dict:
+        out = dict(values)
+        for name in self.names:
+            v = values.get(name, NAN)
+            if v == v:
+                self._last[name] = (t, v)
+            elif name in self._last and t - self._last[name][0] <= self.seconds:
+                out[name] = self._last[name][1]
+        return out
+
+    def arrays(self, t: np.ndarray, features: dict) -> dict:
+        out = dict(features)
+        for name in self.names:
+            v = features[name]
+            measured = v == v
+            last = np.maximum.accumulate(np.where(measured, np.arange(len(v)), -1))
+            ok = (last >= 0) & (t - t[np.maximum(last, 0)] <= self.seconds)
+            out[name] = np.where(measured, v, np.where(ok, v[np.maximum(last, 0)], NAN))
+        return out
+
+
 class _LazyRow:
     """A live frame's slots, each evaluated when the state first asks for it (the same value an
     eager evaluation gives: the frame's names do not change while the state steps)."""
@@ -143,6 +173,7 @@ class ExerciseMachine:
         self._level_slots = [(n, slot(Expr(n, f"levels {n}")), slot(cond)) for n, cond in spec.levels.items()]
         self._levels = {n: Levels(c["level_window_s"], c["level_min_s"]) for n in spec.levels}
         self._view_slot = slot(Expr("torso_px", "levels view")) if spec.levels else None
+        self._memory = Memory(spec.remember, c["remember_s"]) if spec.remember else None
         self._vote_slots = [(side, slot(e)) for side, e in spec.side_votes.items()]
         self._votes: dict[str, float] = {}   # side -> seconds it led, in the sided position held now
         # A sided position's twin on each side, and each sequence's twin (the same steps, the other side).
@@ -182,11 +213,12 @@ class ExerciseMachine:
     def update(self, f: Features) -> tuple[MachineState, list]:
         raw = guidance_code(f.detected, f.get("in_frame"), f.get("shoulder_width"), f.get("hip_width"), self.spec.common)
         env = self._env
+        values = self._memory.frame(f.t, f.values) if self._memory else f.values
 
         def row(_):
-            env.update(f.values)
+            env.update(values)
             for name in FEATURE_NAMES:
-                if name not in f.values:
+                if name not in values:
                     env[name] = NAN
             for name, expr in self._stateless_signals:
                 env[name] = expr(env)
@@ -202,7 +234,10 @@ class ExerciseMachine:
         that read the rep in progress (`spec.stateful`), which are evaluated frame by frame."""
         n = len(t)
         consts = dict(self._env)
-        env = {**consts, **{name: features.get(name, np.full(n, NAN)) for name in FEATURE_NAMES}}
+        features = {name: features.get(name, np.full(n, NAN)) for name in FEATURE_NAMES}
+        if self._memory:
+            features = self._memory.arrays(np.asarray(t, dtype=np.float64), features)
+        env = {**consts, **features}
         for name, expr in self._stateless_signals:
             env[name] = np.broadcast_to(expr.arrays(env), (n,))
         cols = [[None] * n if i in self._stateful_slots else np.broadcast_to(e.arrays(env), (n,)).tolist()
@@ -432,7 +467,7 @@ class ExerciseMachine:
         first. MediaPipe swaps a side view's left and right labels for a few frames now and
         then, and a reach entered during such a swap was given to the wrong side (bird-dog
         samples with a fifth of their frames swapped in bursts of 5: 2-4 of 3 per side; see
-        tools/dropout_sweep.py --swap). The position, its hold and the rep in progress are moved
+        tools/dropout_sweep.py --kind swap). The position, its hold and the rep in progress are moved
         to the twin on the voted side."""
         name = self._position
         side = self._by_name[name].side

@@ -38,7 +38,7 @@ EXERCISES = ("bird-dog", "reverse-tabletop", "bent-over-row", "superman", "cat-c
 SEVERITIES = ("info", "warning", "danger")
 
 TOP_KEYS = {"name", "title", "summary", "sides", "thresholds", "signals", "levels", "position",
-            "rep", "warning", "rep_check", "target", "plot", "posture"}
+            "rep", "warning", "rep_check", "target", "plot", "posture", "remember"}
 POSITION_KEYS = {"name", "enter", "exit", "dwell_s", "label", "hold_done_cue"}
 REP_KEYS = {"sequences", "holds", "hold_target_s", "hold_while", "hold_signals", "track", "side_vote"}
 WARNING_KEYS = {"code", "when", "during", "for_s", "cue", "severity", "breaks_hold"}
@@ -109,6 +109,9 @@ class Spec:
     # side is the one voted for over the time spent in it, not the one whose condition was met
     # first (see engine.ExerciseMachine._leave_position).
     side_votes: dict[str, Expr] = field(default_factory=dict)
+    # Features that keep their last measured value while not measured, for up to `remember_s`
+    # (common.toml): a limb hidden for a moment is where it was last seen (engine.Memory).
+    remember: tuple[str, ...] = ()
 
 
 CONFIG_LIMIT = 1 << 20   # a threshold file is a few hundred bytes; more is not a config
@@ -303,7 +306,8 @@ def build_spec(raw: dict, where: str, config_path=None) -> Spec:
                            (sub(n, s) for s in sides_of(n))),
                 levels={n: Expr(c, f"{where}: levels.{n}") for n, c in raw.get("levels", {}).items()},
                 posture=Expr(raw["posture"], f"{where}: posture") if "posture" in raw else None,
-                side_votes=side_votes)
+                side_votes=side_votes,
+                remember=tuple(n2 for n in raw.get("remember", []) for n2 in (sub(n, s) for s in sides_of(n))))
     _check_names(spec, where)
     _check_kinds(spec, where)
     spine = {"spine_curve", "back_height"}
@@ -387,7 +391,12 @@ def _check_kinds(spec: Spec, where: str) -> None:
 
 def _check_names(spec: Spec, where: str) -> None:
     """Every name an expression uses must be a feature, signal, threshold or rep variable."""
+    from formcheck.exercises.engine import FEATURE_NAMES
+
     known, _ = _known_names(spec)
+    for n in spec.remember:
+        if n not in FEATURE_NAMES:
+            raise UsageError(f"{where}: remember names '{n}', which is not a feature")
     for n in spec.plot:
         if n not in known:
             raise UsageError(f"{where}: plot names unknown signal '{n}'")
