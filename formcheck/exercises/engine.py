@@ -466,9 +466,9 @@ class ExerciseMachine:
         favoured for most of the time in it, not necessarily the one whose condition was met
         first. MediaPipe swaps a side view's left and right labels for a few frames now and
         then, and a reach entered during such a swap was given to the wrong side (bird-dog
-        samples with a fifth of their frames swapped in bursts of 5: 2-4 of 3 per side; see
-        tools/dropout_sweep.py --kind swap). The position, its hold and the rep in progress are moved
-        to the twin on the voted side."""
+        samples with a fifth of their frames swapped in bursts of 5: 1-4 of 3 per side; see
+        tools/dropout_sweep.py --kind swap). The position, its hold and the rep in progress
+        move to the twin on the voted side."""
         name = self._position
         side = self._by_name[name].side
         best = max(self._votes, key=self._votes.get)

@@ -107,7 +107,7 @@ class Spec:
     posture: Expr | None = None
     # [rep] side_vote, per side: above 0 while that side is the one at work. A sided position's
     # side is the one voted for over the time spent in it, not the one whose condition was met
-    # first (see engine.ExerciseMachine._leave_position).
+    # first (engine.ExerciseMachine._vote_side).
     side_votes: dict[str, Expr] = field(default_factory=dict)
     # Features that keep their last measured value while not measured, for up to `remember_s`
     # (common.toml): a limb hidden for a moment is where it was last seen (engine.Memory).
