@@ -477,3 +477,12 @@ def test_a_hold_with_the_hands_hidden_for_a_moment_stays_one_hold():
     assert hidden["reps"] == seen["reps"] == 4
     assert len(hidden["holds"]) == len(seen["holds"]) == 4
     assert all(abs(a["seconds"] - b["seconds"]) <= 0.5 for a, b in zip(hidden["holds"], seen["holds"])), hidden["holds"]
+
+
+def test_a_bird_dog_reach_keeps_its_side_while_mediapipe_mislabels_its_leg(tmp_path):
+    """The bird-dog fault sample filmed 15 deg crooked: through most of the too-high rep's hold
+    MediaPipe labels the raised left leg "right" (44 deg) while the raised arm reads right, as it
+    should. Voting for the reach's side with the leg and arm summed gave that rep to the right
+    (2 left, 4 right); a frame now votes only when its leg and arm agree."""
+    [result] = evaluate(_samples_folder(tmp_path, "bird-dog_fault"), default_cache_dir(), augment="rot-15")
+    assert result.sides_counted == result.sides_expected == {"left": 3, "right": 3}
