@@ -15,6 +15,7 @@ from formcheck.evaluate import cached_log, default_cache_dir
 from formcheck.exercises import load_spec
 from formcheck.exercises.expr import Expr
 from formcheck.exercises.spec import EXERCISES, _builtin, build_spec
+from formcheck.pose.estimator import MIRROR
 from formcheck.pose.log import FLAG_MASK, FLAG_POSE, LandmarkLog, read_log
 from formcheck.session import Session
 
@@ -57,8 +58,8 @@ def test_scoring_a_file_equals_the_live_session_on_real_clips(real_clips):
 
 def test_scoring_a_file_equals_the_live_session_on_damaged_and_crowded_logs():
     """A second person stepping in (the follower drops their skeleton), NaN joints, frames with
-    no silhouette or nobody (for a while, or a frame now and then), and a pause long enough to
-    restart the smoothing."""
+    no silhouette or nobody (for a while, or a frame now and then), left and right swapped, hands
+    not seen, and a pause long enough to restart the smoothing."""
     log = read_log(cached_log(SAMPLES / "bird-dog_good.mp4", CACHE))
     rec = log.records.copy()
     n = len(rec)
@@ -70,6 +71,8 @@ def test_scoring_a_file_equals_the_live_session_on_damaged_and_crowded_logs():
     flags[80:90] &= ~FLAG_MASK                       # no silhouette
     flags[150:160] &= ~FLAG_POSE                     # nobody found
     flags[100:116:3] &= ~FLAG_POSE                   # ... and on single frames, now and then
+    rec["landmarks"][170:178] = rec["landmarks"][170:178][:, MIRROR]   # left and right swapped
+    rec["landmarks"][180:196, 15:23, 3] = 0.05       # hands not seen (remembered for a while)
     rec["flags"] = flags
     keep = np.r_[0:220, 235:n]                       # a 1-second gap
     damaged = LandmarkLog(log.header, rec[keep])
