@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES, sample
+from dropout_sweep import disturbed
 from formcheck.evaluate import cached_log, default_cache_dir, evaluate
 from formcheck.exercises import load_spec
 from formcheck.pipeline import score_log
@@ -18,7 +19,6 @@ from mannequin.skeleton import Body, Pose
 from mannequin.stream import landmark_stream
 from render_samples import frame_camera, variation
 from synthetic_sweep import stream_report
-from dropout_sweep import disturbed
 from tempo_sweep import reps_at
 
 

@@ -4,8 +4,9 @@ dim or grainy picture): a share of each clip's frames, picked at random, become 
 nobody was found (--kind lose), or have their left and right landmarks swapped (--kind swap:
 MediaPipe trading a side view's near and far limbs for a moment), or a part of the body not
 seen (--kind hands, feet, knees or face: hidden behind the body or by furniture, visibility
-0.05), in bursts of --burst frames. With --jitter, every landmark is also moved by Gaussian noise (sd in torso
-lengths in the picture; the 3-D landmarks by --jitter-m metres), a noisier camera. Each clip is
+0.05), in bursts of --burst frames. With --jitter, every landmark is also moved by Gaussian
+noise (sd in torso lengths in the picture; the 3-D landmarks by --jitter-m metres), a noisier
+camera. Each clip is
 checked as `formcheck eval` checks it (reps, bird-dog's sides, warnings, sample holds; negatives
 as every exercise, at 0 reps). Prints the misses, then the tally per share. No new inference:
 the logs are the cached ones (`formcheck eval`'s, or the suite's with FORMCHECK_CACHE_DIR).

@@ -100,12 +100,14 @@ class Memory:
         self._last: dict[str, tuple[float, float]] = {}   # name -> (t, value) last measured
 
     def frame(self, t: float, values: dict) -> dict:
-        out = dict(values)
+        out = values   # copied only when a value is filled in (the live loop runs this per frame)
         for name in self.names:
             v = values.get(name, NAN)
             if v == v:
                 self._last[name] = (t, v)
             elif name in self._last and t - self._last[name][0] <= self.seconds:
+                if out is values:
+                    out = dict(values)
                 out[name] = self._last[name][1]
         return out
 
@@ -115,8 +117,9 @@ class Memory:
             v = features[name]
             measured = v == v
             last = np.maximum.accumulate(np.where(measured, np.arange(len(v)), -1))
-            ok = (last >= 0) & (t - t[np.maximum(last, 0)] <= self.seconds)
-            out[name] = np.where(measured, v, np.where(ok, v[np.maximum(last, 0)], NAN))
+            seen = np.maximum(last, 0)
+            ok = (last >= 0) & (t - t[seen] <= self.seconds)
+            out[name] = np.where(measured, v, np.where(ok, v[seen], NAN))
         return out
 
 
